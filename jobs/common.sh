@@ -1,0 +1,37 @@
+# Shared by the jobs/ scripts: project paths, JVM options and the local classpath. Source it, don't run it.
+PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Java 17 closes these packages; Spark and ND4J reach into them.
+ADD_OPENS=""
+for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
+         java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+  ADD_OPENS="$ADD_OPENS --add-opens=java.base/$p=ALL-UNNAMED"
+done
+export ADD_OPENS
+
+# ND4J allocates off-heap; JavaCPP refuses allocations past these limits instead of letting the OS kill the JVM.
+# Budget: JVM heap + ND4J off-heap <= machine memory. Override with LSTM_SPARK_HEAP / LSTM_SPARK_OFFHEAP.
+LSTM_SPARK_HEAP="${LSTM_SPARK_HEAP:-4g}"
+LSTM_SPARK_OFFHEAP="${LSTM_SPARK_OFFHEAP:-4G}"
+ND4J_OPTS="-Dorg.bytedeco.javacpp.maxbytes=$LSTM_SPARK_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$(( ${LSTM_SPARK_OFFHEAP%G} * 2 + ${LSTM_SPARK_HEAP%g} ))G"
+
+# Builds the application and writes target/classpath.txt (Spark included) unless both are up to date.
+ensure_built() {
+  local stamp="$PROJECT_DIR/target/.local-build"
+  if [ ! -f "$stamp" ] || [ ! -f "$PROJECT_DIR/target/classpath.txt" ] \
+     || [ -n "$(find "$PROJECT_DIR/src/main" "$PROJECT_DIR/pom.xml" -newer "$stamp" -print -quit)" ]; then
+    echo "building lstm-spark (mvn -DskipTests prepare-package) ..." >&2
+    (cd "$PROJECT_DIR" && mvn -B -q -DskipTests prepare-package) >&2 \
+      || { echo "error: build failed; run 'mvn -DskipTests prepare-package' to see why" >&2; exit 1; }
+    touch "$stamp"
+  fi
+  LOCAL_CLASSPATH="$PROJECT_DIR/target/classes:$(cat "$PROJECT_DIR/target/classpath.txt")"
+}
+
+# Runs the CLI on the local classpath with embedded Spark: run_cli train|evaluate|generate [flags].
+run_cli() {
+  ensure_built
+  exec java -Xmx"$LSTM_SPARK_HEAP" $ND4J_OPTS $ADD_OPENS \
+    -Dlog4j2.configurationFile="$PROJECT_DIR/conf/log4j2.properties" \
+    -cp "$LOCAL_CLASSPATH" dev.lstmspark.cli.Main "$@"
+}

@@ -1,0 +1,124 @@
+package dev.lstmspark.batches;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * One minibatch as token indices: {@code rows} sequences of {@code steps + 1} tokens, where step {@code t}
+ * has input {@code tokens[t]} and label {@code tokens[t + 1]}.
+ */
+public final class TokenBatch implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private long id;
+    private int[][] rows;
+
+    /** For Kryo. */
+    TokenBatch() {
+    }
+
+    public TokenBatch(long id, int[][] rows) {
+        if (rows.length == 0) {
+            throw new IllegalArgumentException("a minibatch needs at least one row");
+        }
+        for (int[] row : rows) {
+            if (row.length != rows[0].length || row.length < 2) {
+                throw new IllegalArgumentException("minibatch rows must share one length of at least 2");
+            }
+        }
+        this.id = id;
+        this.rows = rows;
+    }
+
+    /**
+     * Puts the windows of one minibatch together: rows in order, and the {@code chunk}s of a row one after
+     * another, consecutive windows sharing their boundary token.
+     */
+    public static TokenBatch assemble(long id, Iterable<TokenWindow> windows) {
+        List<TokenWindow> list = new ArrayList<>();
+        windows.forEach(list::add);
+        list.sort(Comparator.comparingInt(TokenWindow::row).thenComparingInt(TokenWindow::chunk));
+        int numRows = list.get(list.size() - 1).row() + 1;
+        int chunks = list.size() / numRows;
+        if (chunks * numRows != list.size()) {
+            throw new IllegalStateException("minibatch " + id + " has " + list.size() + " windows for " + numRows + " rows");
+        }
+        int steps = list.get(0).tokens().length - 1;
+        int[][] rows = new int[numRows][chunks * steps + 1];
+        for (int i = 0; i < list.size(); i++) {
+            TokenWindow w = list.get(i);
+            if (w.row() != i / chunks || w.chunk() != i % chunks) {
+                throw new IllegalStateException("minibatch " + id + " lacks row " + (i / chunks) + " piece " + (i % chunks));
+            }
+            System.arraycopy(w.tokens(), 0, rows[w.row()], w.chunk() * steps, steps + 1);
+        }
+        return new TokenBatch(id, rows);
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public int numRows() {
+        return rows.length;
+    }
+
+    /** Time steps per row. */
+    public int steps() {
+        return rows[0].length - 1;
+    }
+
+    /** Tokens whose successor this minibatch predicts. */
+    public long predictedTokens() {
+        return (long) rows.length * steps();
+    }
+
+    public int[][] rows() {
+        return rows;
+    }
+
+    /** One-hot inputs and labels, both {@code [rows, vocabSize, steps]} float32, as DL4J's recurrent layers take them. */
+    public DataSet toDataSet(int vocabSize) {
+        return new DataSet(oneHot(vocabSize, 0), oneHot(vocabSize, 1));
+    }
+
+    /** One-hot of {@code tokens[shift .. shift + steps)} of every row. */
+    public INDArray oneHot(int vocabSize, int shift) {
+        int steps = steps();
+        float[] data = new float[rows.length * vocabSize * steps];
+        for (int r = 0; r < rows.length; r++) {
+            int base = r * vocabSize * steps;
+            for (int t = 0; t < steps; t++) {
+                int token = rows[r][t + shift];
+                if (token < 0 || token >= vocabSize) {
+                    throw new IllegalArgumentException("token index " + token + " outside a vocabulary of " + vocabSize);
+                }
+                data[base + token * steps + t] = 1f;
+            }
+        }
+        return Nd4j.create(data, new long[] {rows.length, vocabSize, steps}, 'c').castTo(DataType.FLOAT);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TokenBatch b && b.id == id && Arrays.deepEquals(b.rows, rows);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(id) * 31 + Arrays.deepHashCode(rows);
+    }
+
+    @Override
+    public String toString() {
+        return "TokenBatch(" + id + ", " + rows.length + " x " + steps() + ")";
+    }
+}

@@ -1,0 +1,63 @@
+package dev.lstmspark.cli;
+
+import dev.lstmspark.batches.EncodedCorpus;
+import dev.lstmspark.batches.MinibatchBuilder;
+import dev.lstmspark.batches.WindowPlan;
+import dev.lstmspark.corpus.CorpusException;
+import dev.lstmspark.corpus.CorpusLocator;
+import dev.lstmspark.evaluation.Perplexity;
+import dev.lstmspark.evaluation.PerplexityEvaluator;
+import dev.lstmspark.model.SavedModel;
+import dev.lstmspark.training.TrainingData;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code evaluate}: perplexity of a saved model on any corpus, computed on the executors. */
+@Command(name = "evaluate", description = "Perplexity of a trained model on a corpus.")
+public final class EvaluateCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "run directory written by train")
+    Path model;
+
+    @Option(names = "--corpus", required = true, paramLabel = "PATH", description = "text file or Hadoop URI to evaluate on")
+    String corpus;
+
+    @Option(names = "--master", paramLabel = "URL", defaultValue = "local[*]", description = "Spark master when spark-submit has not set one")
+    String master;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        SavedModel saved = SavedModel.load(model);
+        String corpusUri = new CorpusLocator().resolve(corpus);
+        try (JavaSparkContext sc = SparkContexts.create("lstm-spark evaluate", master)) {
+            Perplexity p = evaluate(sc, saved, corpusUri, corpus);
+            spec.commandLine().getOut().printf(Locale.ROOT, "perplexity %.4f over %,d predicted tokens of %s (model %s)%n", p.value(), p.tokens(), corpus, model);
+        }
+        return 0;
+    }
+
+    /** Perplexity over in-order windows of the whole corpus, minibatches as the model was trained with. */
+    public static Perplexity evaluate(JavaSparkContext sc, SavedModel saved, String corpusUri, String corpusName) {
+        EncodedCorpus encoded = EncodedCorpus.encode(TrainingData.readLines(sc, corpusUri, corpusName), saved.vocabulary());
+        try {
+            int numSteps = saved.config().numSteps();
+            if (encoded.size() < numSteps + 1) {
+                throw new CorpusException("corpus " + corpusName + " gives " + encoded.size() + " tokens, fewer than one window of "
+                        + (numSteps + 1) + ": evaluate on a longer text");
+            }
+            WindowPlan plan = WindowPlan.inOrder(0, encoded.size(), numSteps, saved.config().batchSize());
+            return PerplexityEvaluator.evaluate(sc, saved.network(),
+                    MinibatchBuilder.build(encoded, plan, sc.defaultParallelism()), saved.vocabulary().size());
+        } finally {
+            encoded.unpersist();
+        }
+    }
+}

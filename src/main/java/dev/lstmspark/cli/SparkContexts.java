@@ -1,0 +1,28 @@
+package dev.lstmspark.cli;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/** Spark contexts the commands run on: the master from spark-submit if it set one, else the configured one. */
+public final class SparkContexts {
+
+    private SparkContexts() {
+    }
+
+    public static SparkConf conf(String appName, String master) {
+        SparkConf conf = new SparkConf().setAppName(appName);
+        conf.setIfMissing("spark.master", master);
+        // DataSets and INDArrays travel between tasks: Kryo with ND4J's registrator serializes them compactly.
+        conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+        conf.setIfMissing("spark.kryoserializer.buffer.max", "512m");
+        // Our own per-epoch lines report progress; Spark's console bar would interleave with them.
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        conf.setIfMissing("spark.ui.enabled", "false");
+        return conf;
+    }
+
+    public static JavaSparkContext create(String appName, String master) {
+        return new JavaSparkContext(conf(appName, master));
+    }
+}

@@ -1,0 +1,14 @@
+package dev.lstmspark.corpus;
+
+/** A corpus the user pointed at that cannot be used; the message names the input and the fix. */
+public final class CorpusException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public CorpusException(String message) {
+        super(message);
+    }
+
+    public CorpusException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

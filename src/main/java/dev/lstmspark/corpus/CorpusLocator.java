@@ -1,0 +1,108 @@
+package dev.lstmspark.corpus;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Turns the {@code corpus} setting into a path Spark can read.
+ *
+ * <p>Any URI with a scheme ({@code hdfs:}, {@code s3a:}, {@code file:}) is handed to Spark as it is. The default
+ * corpus, {@code data/timemachine.txt}, is downloaded from d2l when it is missing and checked against its SHA-1;
+ * the download goes to a temporary file first so that a broken transfer never leaves a half-written corpus.
+ */
+public final class CorpusLocator {
+
+    /** The corpus the README's main command trains on. */
+    public static final String DEFAULT_CORPUS = "data/timemachine.txt";
+    /** d2l's copy of H. G. Wells' The Time Machine. */
+    public static final String TIME_MACHINE_URL = "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt";
+    public static final String TIME_MACHINE_SHA1 = "090b5e7e70c295757f55df93cb0a180b9691891a";
+
+    private final String downloadUrl;
+    private final String expectedSha1;
+
+    public CorpusLocator() {
+        this(TIME_MACHINE_URL, TIME_MACHINE_SHA1);
+    }
+
+    public CorpusLocator(String downloadUrl, String expectedSha1) {
+        this.downloadUrl = downloadUrl;
+        this.expectedSha1 = expectedSha1;
+    }
+
+    /** A path or URI for Spark's {@code textFile}; downloads the default corpus if needed. */
+    public String resolve(String corpus) {
+        if (hasScheme(corpus)) {
+            return corpus;
+        }
+        Path path = Path.of(corpus);
+        if (Files.isRegularFile(path)) {
+            if (!Files.isReadable(path)) {
+                throw new CorpusException("corpus " + corpus + " is not readable: check its permissions");
+            }
+            return path.toAbsolutePath().toUri().toString();
+        }
+        if (Files.isDirectory(path)) {
+            return path.toAbsolutePath().toUri().toString();
+        }
+        if (path.normalize().equals(Path.of(DEFAULT_CORPUS))) {
+            download(path);
+            return path.toAbsolutePath().toUri().toString();
+        }
+        throw new CorpusException("corpus " + corpus + " does not exist: pass --corpus with a text file or an hdfs:/s3a:/file: URI");
+    }
+
+    static boolean hasScheme(String corpus) {
+        int colon = corpus.indexOf(':');
+        // "C:\..." style drive letters are one character long; URI schemes are longer.
+        return colon > 1 && corpus.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*");
+    }
+
+    /** Downloads the corpus to {@code target}, checking its SHA-1; nothing is left at {@code target} on failure. */
+    public void download(Path target) {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, target.getFileName().toString(), ".part");
+            URLConnection connection = new URL(downloadUrl).openConnection();
+            connection.setConnectTimeout(15_000);
+            connection.setReadTimeout(30_000);
+            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+            try (InputStream in = connection.getInputStream()) {
+                byte[] bytes = in.readAllBytes();
+                sha1.update(bytes);
+                Files.write(tmp, bytes);
+            }
+            String actual = HexFormat.of().formatHex(sha1.digest());
+            if (!actual.equalsIgnoreCase(expectedSha1)) {
+                throw new CorpusException("downloaded corpus from " + downloadUrl + " has SHA-1 " + actual + ", expected "
+                        + expectedSha1 + ": download it yourself and put it at " + target);
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            tmp = null;
+        } catch (IOException e) {
+            throw new CorpusException("corpus " + target + " is missing and could not be downloaded from " + downloadUrl
+                    + " (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                    + "): download it on a machine with network access and put it at " + target.toAbsolutePath(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: the .part file is in the data folder's .gitignore
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.lstmspark.model;
+
+import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/** Builds d2l's character LSTM language model as a DL4J network. */
+public final class LstmNetworks {
+
+    private LstmNetworks() {
+    }
+
+    /**
+     * One-hot inputs, {@code layers} LSTM layers of {@code hidden} units and a softmax over the vocabulary with
+     * cross-entropy loss; weights from N(0, initStd), zero biases except the configurable forget-gate bias; SGD.
+     *
+     * <p>{@code miniBatch(false)} makes DL4J report the summed cross-entropy of a minibatch as its score and
+     * leave gradients unscaled: {@link GlobalNormClipping} turns them into d2l's per-token mean, then clips.
+     */
+    public static MultiLayerConfiguration configuration(ModelSpec spec) {
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
+                .seed(spec.seed())
+                .dataType(DataType.FLOAT)
+                .miniBatch(false)
+                .updater(new Sgd(spec.lr()))
+                .weightInit(new NormalDistribution(0, spec.initStd()))
+                .biasInit(0)
+                .list();
+        for (int i = 0; i < spec.layers(); i++) {
+            list.layer(new LSTM.Builder()
+                    .nIn(i == 0 ? spec.vocabSize() : spec.hidden())
+                    .nOut(spec.hidden())
+                    .activation(Activation.TANH)
+                    .gateActivationFunction(Activation.SIGMOID)
+                    .forgetGateBiasInit(spec.forgetGateBias())
+                    .build());
+        }
+        list.layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .nIn(spec.hidden())
+                .nOut(spec.vocabSize())
+                .activation(Activation.SOFTMAX)
+                .build());
+        if (spec.truncatedBpttLength() > 0) {
+            list.backpropType(BackpropType.TruncatedBPTT)
+                    .tBPTTForwardLength(spec.truncatedBpttLength())
+                    .tBPTTBackwardLength(spec.truncatedBpttLength());
+        }
+        return list.build();
+    }
+
+    /** A freshly initialized network. */
+    public static MultiLayerNetwork create(ModelSpec spec) {
+        MultiLayerNetwork net = new MultiLayerNetwork(configuration(spec));
+        net.init();
+        return net;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.lstmspark.training;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.Locale;
+
+/**
+ * What the driver reports for one epoch: one console line and one {@code metrics.jsonl} object.
+ *
+ * @param trainPerplexity exp(total cross-entropy / total predicted tokens) over every minibatch as it was trained
+ * @param valPerplexity   perplexity on the held-out tail after the epoch; NaN when nothing is held out
+ * @param tokens          predicted tokens trained on, counted on the executors
+ * @param minibatches     minibatch updates, counted on the executors
+ * @param seconds         wall time of the whole epoch: batching, fitting, averaging, validation
+ * @param fitSeconds      wall time of batching and fitting alone
+ * @param executors       distinct executors that trained in the epoch
+ */
+public record EpochMetrics(int epoch, double trainPerplexity, double valPerplexity, long tokens, long minibatches,
+                           double seconds, double fitSeconds, int executors) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Tokens per second over the epoch's whole wall time. */
+    public double tokensPerSecond() {
+        return seconds > 0 ? tokens / seconds : 0;
+    }
+
+    public String toJson() {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("epoch", epoch);
+        o.put("train_perplexity", round(trainPerplexity));
+        if (Double.isNaN(valPerplexity)) {
+            o.putNull("val_perplexity");
+        } else {
+            o.put("val_perplexity", round(valPerplexity));
+        }
+        o.put("tokens", tokens);
+        o.put("tokens_per_sec", Math.round(tokensPerSecond() * 10) / 10.0);
+        o.put("seconds", Math.round(seconds * 1000) / 1000.0);
+        o.put("fit_seconds", Math.round(fitSeconds * 1000) / 1000.0);
+        o.put("minibatches", minibatches);
+        o.put("executors", executors);
+        return o.toString();
+    }
+
+    private static double round(double v) {
+        return Double.isFinite(v) ? Math.round(v * 1e6) / 1e6 : v;
+    }
+
+    public String toConsoleLine(int epochs) {
+        return String.format(Locale.ROOT, "epoch %d/%d  train ppl %.3f  val ppl %s  %,d tokens  %,.0f tokens/s  %.1f s  %d executor%s",
+                epoch, epochs, trainPerplexity, Double.isNaN(valPerplexity) ? "-" : String.format(Locale.ROOT, "%.3f", valPerplexity),
+                tokens, tokensPerSecond(), seconds, executors, executors == 1 ? "" : "s");
+    }
+}

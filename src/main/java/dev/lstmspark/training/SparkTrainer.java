@@ -1,0 +1,146 @@
+package dev.lstmspark.training;
+
+import dev.lstmspark.batches.MinibatchBuilder;
+import dev.lstmspark.batches.TokenBatch;
+import dev.lstmspark.batches.WindowPlan;
+import dev.lstmspark.config.Sampling;
+import dev.lstmspark.config.TrainConfig;
+import dev.lstmspark.evaluation.Perplexity;
+import dev.lstmspark.evaluation.PerplexityEvaluator;
+import dev.lstmspark.model.GlobalNormClipping;
+import dev.lstmspark.model.LstmNetworks;
+import dev.lstmspark.model.ModelSpec;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * The training loop: every epoch builds that epoch's minibatch RDD, fits it with DL4J parameter averaging
+ * ({@code averaging-frequency} minibatches per worker between averages) and reports {@link EpochMetrics} to the
+ * listeners. Validation runs on the executors over the held-out tail.
+ *
+ * <p>The epoch is handed to DL4J one averaging round at a time ({@code workers x averaging-frequency}
+ * minibatches, taken by minibatch id, which is already the epoch's shuffled order). Given a whole epoch, DL4J's
+ * random split makes rounds of uneven size and each worker silently stops after {@code averaging-frequency}
+ * minibatches, dropping the rest; with exact rounds every minibatch is trained exactly once.
+ */
+public final class SparkTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
+
+    private final JavaSparkContext sc;
+    private final TrainConfig config;
+    private final int workers;
+
+    public SparkTrainer(JavaSparkContext sc, TrainConfig config) {
+        this.sc = sc;
+        this.config = config;
+        this.workers = config.workers() > 0 ? config.workers() : sc.defaultParallelism();
+    }
+
+    public int workers() {
+        return workers;
+    }
+
+    /** A new network for this configuration and vocabulary. */
+    public MultiLayerNetwork newNetwork(int vocabSize) {
+        return LstmNetworks.create(ModelSpec.of(config, vocabSize));
+    }
+
+    /** Trains {@code network} in place for {@code config.epochs()} epochs. */
+    public MultiLayerNetwork fit(TrainingData data, MultiLayerNetwork network, List<EpochListener> listeners) {
+        int vocabSize = data.vocabulary().size();
+        ParameterAveragingTrainingMaster master = trainingMaster();
+        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, network, master);
+        JavaRDD<TokenBatch> validation = null;
+        if (data.valTokens() > 0) {
+            WindowPlan plan = WindowPlan.inOrder(data.trainTokens(), data.valTokens(), config.numSteps(), config.batchSize());
+            validation = MinibatchBuilder.build(data.corpus(), plan, workers).persist(StorageLevel.MEMORY_AND_DISK_SER());
+        }
+        try {
+            for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+                EpochMetrics metrics = runEpoch(epoch, data, sparkNet, validation, vocabSize);
+                for (EpochListener listener : listeners) {
+                    listener.onEpochEnd(metrics, sparkNet.getNetwork());
+                }
+            }
+        } finally {
+            if (validation != null) {
+                validation.unpersist(false);
+            }
+        }
+        return sparkNet.getNetwork();
+    }
+
+    private EpochMetrics runEpoch(int epoch, TrainingData data, SparkDl4jMultiLayer sparkNet,
+                                  JavaRDD<TokenBatch> validation, int vocabSize) {
+        long start = System.nanoTime();
+        WindowPlan plan = epochPlan(epoch, data.trainTokens());
+        sc.setJobGroup("epoch-" + epoch, "epoch " + epoch + "/" + config.epochs() + " - fit", false);
+        JavaRDD<TokenBatch> minibatches = MinibatchBuilder.build(data.corpus(), plan, workers)
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        EpochStatsListener stats = EpochStatsListener.create(sc, epoch);
+        sparkNet.setListeners(stats, new GlobalNormClipping(config.clip()));
+        try {
+            long perRound = (long) workers * trainingMasterFrequency();
+            for (long first = 0; first < plan.numBatches(); first += perRound) {
+                long from = first;
+                long to = Math.min(plan.numBatches(), first + perRound);
+                sparkNet.fit(minibatches.filter(b -> b.id() >= from && b.id() < to).map(b -> b.toDataSet(vocabSize)));
+            }
+        } finally {
+            minibatches.unpersist(false);
+        }
+        double fitSeconds = (System.nanoTime() - start) / 1e9;
+        if (stats.tokens() != plan.predictedTokens()) {
+            LOG.warn("epoch {}: executors trained {} tokens but the corpus gives {}", epoch, stats.tokens(), plan.predictedTokens());
+        }
+        double valPerplexity = Double.NaN;
+        if (validation != null) {
+            sc.setJobGroup("epoch-" + epoch, "epoch " + epoch + "/" + config.epochs() + " - validation", false);
+            valPerplexity = PerplexityEvaluator.evaluate(sc, sparkNet.getNetwork(), validation, vocabSize).value();
+        }
+        sc.clearJobGroup();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double trainPerplexity = new Perplexity(stats.crossEntropySum(), stats.tokens()).value();
+        return new EpochMetrics(epoch, trainPerplexity, valPerplexity, stats.tokens(), stats.minibatches(), seconds,
+                fitSeconds, stats.executors().size());
+    }
+
+    /** The epoch's windows over the training head: d2l random sampling, or sequential streams for truncated BPTT. */
+    WindowPlan epochPlan(int epoch, long trainTokens) {
+        if (config.sampling() == Sampling.SEQUENTIAL) {
+            return WindowPlan.sequential(0, trainTokens, config.numSteps(), config.batchSize(),
+                    config.averagingFrequency(), config.seed(), epoch);
+        }
+        return WindowPlan.random(0, trainTokens, config.numSteps(), config.batchSize(), config.seed(), epoch);
+    }
+
+    /** Minibatches each worker fits between averages, as the training master counts them. */
+    private int trainingMasterFrequency() {
+        return config.sampling() == Sampling.SEQUENTIAL ? 1 : config.averagingFrequency();
+    }
+
+    /**
+     * Parameter averaging with the examples per {@code DataSet} (batch-size) as the first argument, and
+     * {@code Direct} training so that no export directory on a shared file system is needed. Sequential
+     * sampling packs {@code averaging-frequency} minibatches into each {@code DataSet}, so it averages after each.
+     */
+    private ParameterAveragingTrainingMaster trainingMaster() {
+        return new ParameterAveragingTrainingMaster.Builder(workers, config.batchSize())
+                .batchSizePerWorker(config.batchSize())
+                .averagingFrequency(trainingMasterFrequency())
+                .workerPrefetchNumBatches(2)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .storageLevel(null)
+                .rngSeed(config.seed())
+                .build();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.lstmspark.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every mistake a user can make on the command line ends in one line naming it and exit code 2. */
+class CliTest {
+
+    record Result(int exitCode, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--batch-size|0|batch-size must be positive, got 0",
+            "--num-steps|-5|num-steps must be positive, got -5",
+            "--hidden|big|hidden must be a whole number, got 'big'",
+            "--layers|0|layers must be positive",
+            "--epochs|0|epochs must be positive",
+            "--lr|0|lr must be greater than 0",
+            "--lr|abc|lr must be a number, got 'abc'",
+            "--val-fraction|1.5|val-fraction must be in [0, 1), got 1.5",
+            "--tokens|bytes|tokens must be one of [char, word]",
+            "--sampling|x|sampling must be one of [random, sequential]",
+            "--clip|-1|clip must be 0 (off) or greater",
+            "--averaging-frequency|0|averaging-frequency must be positive",
+            "--bogus|1|Unknown options: '--bogus'",
+            "--config|conf/missing.properties|config file conf/missing.properties does not exist"})
+    void invalidTrainFlagFailsNamingIt(String flag, String value, String message, @TempDir Path dir) {
+        Result r = run("train", flag, value, "--out", dir.resolve("run").toString());
+        assertEquals(Main.USAGE_ERROR, r.exitCode(), r.err());
+        assertTrue(r.err().contains(message), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written before the configuration is valid");
+    }
+
+    @Test
+    void missingCorpusFailsBeforeSparkStarts(@TempDir Path dir) {
+        Result r = run("train", "--corpus", dir.resolve("missing.txt").toString(), "--out", dir.resolve("run").toString());
+        assertEquals(Main.USAGE_ERROR, r.exitCode());
+        assertTrue(r.err().contains("missing.txt does not exist"), r.err());
+        assertFalse(Files.exists(dir.resolve("run")));
+    }
+
+    @Test
+    void corpusWithoutLettersIsRejected(@TempDir Path dir) throws IOException {
+        Path corpus = Files.writeString(dir.resolve("digits.txt"), "1234 5678\n---\n");
+        Result r = run("train", "--corpus", corpus.toString(), "--out", dir.resolve("run").toString());
+        assertEquals(Main.USAGE_ERROR, r.exitCode(), r.err());
+        assertTrue(r.err().contains("contains no letters"), r.err());
+    }
+
+    @Test
+    void corpusTooShortSaysHowManyTokensAreNeeded(@TempDir Path dir) throws IOException {
+        Path corpus = Files.writeString(dir.resolve("short.txt"), "the time machine\n");
+        Result r = run("train", "--corpus", corpus.toString(), "--val-fraction", "0", "--out", dir.resolve("run").toString());
+        assertEquals(Main.USAGE_ERROR, r.exitCode(), r.err());
+        assertTrue(r.err().contains("gives 16 training tokens") && r.err().contains("needs at least 1155"), r.err());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "generate --prefix x|Missing required option: '--model=DIR'",
+            "generate --model /no/such/run --prefix x|model directory /no/such/run does not exist",
+            "evaluate --corpus x.txt|Missing required option: '--model=DIR'",
+            "generate --model . --prefix x --length many|Invalid value for option '--length'",
+            "frobnicate|Unmatched argument at index 0: 'frobnicate'"})
+    void invalidGenerateAndEvaluateArguments(String args, String message) {
+        Result r = run(args.split(" "));
+        assertEquals(Main.USAGE_ERROR, r.exitCode(), r.err());
+        assertTrue(r.err().contains(message), r.err());
+    }
+
+    @Test
+    void notAModelDirectoryNamesTheMissingFile(@TempDir Path dir) {
+        Result r = run("generate", "--model", dir.toString(), "--prefix", "time");
+        assertEquals(Main.USAGE_ERROR, r.exitCode());
+        assertTrue(r.err().contains("model.zip is missing"), r.err());
+    }
+
+    @Test
+    void trainThenGenerateThenEvaluateFromTheRunDirectory(@TempDir Path dir) throws IOException {
+        Path corpus = Files.writeString(dir.resolve("abc.txt"), "abcd efgh ".repeat(60) + "\n");
+        Path out = dir.resolve("run");
+        Result train = run("train", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--epochs", "2",
+                "--sample-prefixes", "abc", "--out", out.toString(), "--master", "local[2]");
+        assertEquals(0, train.exitCode(), train.err());
+        for (String file : new String[] {"metrics.jsonl", "config.properties", "vocab.json", "model.zip", "samples.txt"}) {
+            assertTrue(Files.isRegularFile(out.resolve(file)), file);
+        }
+        assertTrue(train.out().contains("model saved to " + out), train.out());
+
+        Result generate = run("generate", "--model", out.toString(), "--prefix", "abc", "--length", "5");
+        assertEquals(0, generate.exitCode(), generate.err());
+        String generated = generate.out().replaceAll("\\R$", "");
+        assertTrue(generated.startsWith("abc") && generated.length() == 8, "[" + generated + "]");
+
+        Result zero = run("generate", "--model", out.toString(), "--prefix", "ABC 123", "--length", "0");
+        assertEquals("abc", zero.out().strip());
+
+        Result evaluate = run("evaluate", "--model", out.toString(), "--corpus", corpus.toString(), "--master", "local[2]");
+        assertEquals(0, evaluate.exitCode(), evaluate.err());
+        assertTrue(evaluate.out().startsWith("perplexity "), evaluate.out());
+
+        Result again = run("train", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--out", out.toString());
+        assertEquals(Main.USAGE_ERROR, again.exitCode());
+        assertTrue(again.err().contains("already holds a trained model"), again.err());
+    }
+}

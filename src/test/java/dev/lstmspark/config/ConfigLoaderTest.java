@@ -1,0 +1,104 @@
+package dev.lstmspark.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+
+    @Test
+    void defaultsThenFileThenFlags(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("preset.properties");
+        Files.writeString(file, "epochs=7\nhidden=64\n");
+        TrainConfig c = ConfigLoader.load(file, Map.of("hidden", "32", "sampling", "sequential"));
+        assertEquals(7, c.epochs());
+        assertEquals(32, c.hidden());
+        assertEquals(Sampling.SEQUENTIAL, c.sampling());
+        assertEquals(32, c.batchSize());
+        assertEquals(35, c.numSteps());
+        assertEquals(1.0, c.lr());
+        assertEquals(1.0, c.clip());
+        assertEquals(List.of("time traveller", "traveller"), c.samplePrefixes());
+        assertTrue(c.out().startsWith("runs/"), c.out());
+    }
+
+    @Test
+    void resolvedConfigRoundTripsThroughProperties() throws IOException {
+        TrainConfig c = ConfigLoader.load(null, Map.of("tokens", "word", "min-freq", "3", "val-fraction", "0", "out", "x"));
+        java.io.StringWriter w = new java.io.StringWriter();
+        c.toProperties().store(w, null);
+        Properties p = new Properties();
+        p.load(new StringReader(w.toString()));
+        assertEquals(c, ConfigLoader.fromProperties(p, "config.properties"));
+    }
+
+    @Test
+    void everyShippedPresetLoads() throws IOException {
+        try (var presets = Files.list(Path.of("conf"))) {
+            List<Path> files = presets.filter(p -> p.toString().endsWith(".properties") && !p.getFileName().toString().startsWith("log4j"))
+                    .toList();
+            assertTrue(files.size() >= 2, "presets found: " + files);
+            for (Path preset : files) {
+                ConfigLoader.load(preset, Map.of());
+            }
+        }
+        TrainConfig d2l = ConfigLoader.load(Path.of("conf/d2l-lstm.properties"), Map.of());
+        assertEquals(500, d2l.epochs());
+        assertEquals(0.0, d2l.valFraction());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "batch-size|0|batch-size must be positive, got 0",
+            "batch-size|-3|batch-size must be positive, got -3",
+            "batch-size|many|batch-size must be a whole number, got 'many'",
+            "num-steps|0|num-steps must be positive",
+            "hidden|1.5|hidden must be a whole number, got '1.5'",
+            "layers|0|layers must be positive",
+            "epochs|-1|epochs must be positive",
+            "lr|0|lr must be greater than 0, got 0",
+            "lr|-0.1|lr must be greater than 0",
+            "lr|fast|lr must be a number, got 'fast'",
+            "lr|NaN|lr must be a finite number",
+            "clip|-1|clip must be 0 (off) or greater",
+            "val-fraction|1|val-fraction must be in [0, 1), got 1",
+            "val-fraction|-0.2|val-fraction must be in [0, 1)",
+            "tokens|byte|tokens must be one of [char, word], got 'byte'",
+            "sampling|shuffled|sampling must be one of [random, sequential]",
+            "workers|-1|workers must be at least 0",
+            "averaging-frequency|0|averaging-frequency must be positive",
+            "min-freq|-2|min-freq must be at least 0",
+            "seed|x|seed must be a whole number",
+            "colour|red|unknown config key 'colour'"})
+    void invalidValuesAreRejectedNamingTheKey(String key, String value, String message) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(key, value)));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    @Test
+    void unknownKeyInAFileNamesTheFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("typo.properties");
+        Files.writeString(file, "epochs=3\nbatchsize=8\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of()));
+        assertTrue(e.getMessage().contains("'batchsize'") && e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    @Test
+    void missingConfigFileIsNamed() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("conf/nope.properties"), Map.of()));
+        assertTrue(e.getMessage().contains("conf/nope.properties"), e.getMessage());
+    }
+}

@@ -1,0 +1,81 @@
+package dev.lstmspark.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lstmspark.TestSupport;
+import dev.lstmspark.cli.TrainCommand;
+import dev.lstmspark.config.ConfigLoader;
+import dev.lstmspark.config.TrainConfig;
+import dev.lstmspark.generation.TextGenerator;
+import dev.lstmspark.model.SavedModel;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A few epochs through Spark local[2] with two workers learn a small, highly regular corpus. */
+class SparkTrainingTest {
+    private static final String SENTENCE = "the quick brown fox jumps over the lazy dog ";
+    private static JavaSparkContext sc;
+
+    @BeforeAll
+    static void start() {
+        sc = TestSupport.spark("local[2]");
+    }
+
+    @AfterAll
+    static void stop() {
+        sc.close();
+    }
+
+    @Test
+    void learnsARegularCorpusAndGenerationReproducesIt(@TempDir Path dir) throws IOException {
+        Path corpus = dir.resolve("fox.txt");
+        Files.writeString(corpus, (SENTENCE.repeat(10) + "\n").repeat(15), StandardCharsets.UTF_8);
+        Path out = dir.resolve("run");
+        TrainConfig config = ConfigLoader.load(Path.of("conf/smoke.properties"), Map.of(
+                "corpus", corpus.toString(), "out", out.toString()));
+
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        TrainCommand.train(sc, config, corpus.toUri().toString(), new RunDirectory(Files.createDirectories(out)),
+                new java.io.PrintWriter(printed, true, StandardCharsets.UTF_8));
+
+        List<JsonNode> epochs = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(out.resolve(RunDirectory.METRICS_FILE))) {
+            epochs.add(json.readTree(line));
+        }
+        assertEquals(config.epochs(), epochs.size());
+        JsonNode first = epochs.get(0);
+        JsonNode last = epochs.get(epochs.size() - 1);
+        for (String key : List.of("epoch", "train_perplexity", "val_perplexity", "tokens", "tokens_per_sec", "seconds", "executors")) {
+            assertTrue(last.has(key), "metrics.jsonl lacks " + key);
+        }
+        assertEquals(1, first.get("epoch").asInt());
+        assertEquals(1, last.get("executors").asInt(), "local mode trains on the driver's executor");
+        assertTrue(last.get("tokens").asLong() > 0);
+        assertTrue(first.get("train_perplexity").asDouble() > 8, "starts near the vocabulary size: " + first);
+        assertTrue(last.get("train_perplexity").asDouble() < 1.5, "learns the sentence: " + last);
+        assertTrue(last.get("val_perplexity").asDouble() < 1.5, "and the held-out tail: " + last);
+
+        SavedModel saved = SavedModel.load(out);
+        String text = TextGenerator.generate(saved.network(), saved.vocabulary(), "the quick", 44, 0, 1);
+        assertEquals("the quick brown fox jumps over the lazy dog the quick", text);
+        String stdout = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(stdout.contains("the quick brown fox"), stdout);
+        assertTrue(Files.readString(out.resolve(RunDirectory.SAMPLES_FILE)).contains("epoch " + config.epochs()));
+    }
+}
