@@ -18,7 +18,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code evaluate}: perplexity of a saved model on any corpus, computed on the executors. */
-@Command(name = "evaluate", description = "Perplexity of a trained model on a corpus.")
+@Command(name = "evaluate", mixinStandardHelpOptions = true, description = "Perplexity of a trained model on a corpus.")
 public final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "run directory written by train")

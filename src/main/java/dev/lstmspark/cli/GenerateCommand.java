@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code generate}: continues a prefix with a saved model; runs on the driver alone, no Spark needed. */
-@Command(name = "generate", description = "Generate text from a trained model.")
+@Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a trained model.")
 public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "run directory written by train")

@@ -25,7 +25,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code train}: reads the corpus with Spark, trains with parameter averaging, writes the run directory. */
-@Command(name = "train", description = "Train an LSTM language model on a corpus with Spark.")
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train an LSTM language model on a corpus with Spark.")
 public final class TrainCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
 

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Submits lstm-spark to an existing cluster (standalone, YARN, Kubernetes) with spark-submit.
+#
+#   jobs/submit.sh --master URL [spark-submit options] -- [COMMAND] [flags]
+#
+# COMMAND is train (the default), evaluate or generate; the flags are the command's own, e.g.
+#   jobs/submit.sh --master spark://host:7077 --executor-memory 4g -- --epochs 50 --corpus hdfs:///corpora/tm.txt
+#   jobs/submit.sh --master yarn --deploy-mode cluster --num-executors 8 -- --config conf/d2l-lstm.properties
+#
+# Uses $SPARK_HOME/bin/spark-submit, or spark-submit on the PATH; without either it runs Spark's SparkSubmit
+# class from the project's own Maven classpath (enough for standalone and local-cluster masters).
+# The application jar is the shaded target/lstm-spark-*-spark.jar (Spark itself is provided by the cluster);
+# it is built if missing. Set LSTM_SPARK_JAR to submit another build, e.g. one made with -Pcuda.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+submit_args=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do submit_args+=("$1"); shift; done
+[ $# -gt 0 ] && shift
+case "${1:-}" in
+  train|evaluate|generate) command="$1"; shift ;;
+  *) command=train ;;
+esac
+has_master=false
+for a in "${submit_args[@]+"${submit_args[@]}"}"; do [ "$a" = "--master" ] && has_master=true; done
+if ! $has_master; then
+  echo "error: --master URL is required (spark://host:7077, yarn, k8s://https://host:6443, local-cluster[2,1,2048])" >&2
+  exit 2
+fi
+
+jar="${LSTM_SPARK_JAR:-}"
+if [ -z "$jar" ]; then
+  jar="$(ls "$PROJECT_DIR"/target/lstm-spark-*-spark.jar 2>/dev/null | head -1 || true)"
+  if [ -z "$jar" ]; then
+    echo "building the application jar (mvn -DskipTests package) ..." >&2
+    (cd "$PROJECT_DIR" && mvn -B -q -DskipTests package) >&2
+    jar="$(ls "$PROJECT_DIR"/target/lstm-spark-*-spark.jar | head -1)"
+  fi
+fi
+extension="$(unzip -p "$jar" dev/lstmspark/build.properties 2>/dev/null | sed -n 's/^nd4j.platform.extension=//p')"
+
+# Each executor: heap (--executor-memory) + ND4J off-heap (maxbytes) + JVM/native overhead must fit the
+# container, so memoryOverhead covers maxphysicalbytes - heap. Defaults suit 2 GB heap + 2 GB off-heap.
+EXECUTOR_OFFHEAP="${LSTM_SPARK_EXECUTOR_OFFHEAP:-2G}"
+EXECUTOR_OVERHEAD="${LSTM_SPARK_EXECUTOR_OVERHEAD:-3g}"
+jvm_opts="$ADD_OPENS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dorg.bytedeco.javacpp.maxbytes=$EXECUTOR_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=6G"
+
+confs=(
+  --conf "spark.driver.extraJavaOptions=$jvm_opts -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties"
+  --conf "spark.executor.extraJavaOptions=$jvm_opts"
+  --conf "spark.executor.memoryOverhead=$EXECUTOR_OVERHEAD"
+  --conf spark.serializer=org.apache.spark.serializer.KryoSerializer
+  --conf spark.kryo.registrator=org.nd4j.kryo.Nd4jRegistrator
+  --conf spark.kryoserializer.buffer.max=512m
+)
+
+if [ -n "${SPARK_HOME:-}" ] && [ -x "$SPARK_HOME/bin/spark-submit" ]; then
+  submit=("$SPARK_HOME/bin/spark-submit")
+elif command -v spark-submit >/dev/null 2>&1; then
+  submit=(spark-submit)
+else
+  ensure_built
+  export SPARK_HOME="${SPARK_HOME:-$PROJECT_DIR/target/spark-home}"
+  export SPARK_SCALA_VERSION=2.12
+  mkdir -p "$SPARK_HOME/jars"
+  submit=(java -Xmx1g $ADD_OPENS -cp "$(cat "$PROJECT_DIR/target/classpath.txt")" org.apache.spark.deploy.SparkSubmit)
+  confs+=(--conf "spark.executor.extraClassPath=$(cat "$PROJECT_DIR/target/classpath.txt")")
+fi
+
+cd "$PROJECT_DIR"
+exec "${submit[@]}" --class dev.lstmspark.cli.Main "${confs[@]}" "${submit_args[@]}" "$jar" "$command" "$@"
