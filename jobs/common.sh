@@ -16,9 +16,12 @@ LSTM_SPARK_OFFHEAP="${LSTM_SPARK_OFFHEAP:-4G}"
 ND4J_OPTS="-Dorg.bytedeco.javacpp.maxbytes=$LSTM_SPARK_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$(( ${LSTM_SPARK_OFFHEAP%G} * 2 + ${LSTM_SPARK_HEAP%g} ))G"
 
 # Builds the application and writes target/classpath.txt (Spark included) unless both are up to date.
+# LSTM_SPARK_SKIP_BUILD=1 uses target/ as it is (e.g. from inside a Maven build, which has just made it).
 ensure_built() {
   local stamp="$PROJECT_DIR/target/.local-build"
-  if [ ! -f "$stamp" ] || [ ! -f "$PROJECT_DIR/target/classpath.txt" ] \
+  if [ "${LSTM_SPARK_SKIP_BUILD:-0}" = 1 ] && [ -f "$PROJECT_DIR/target/classpath.txt" ]; then
+    :
+  elif [ ! -f "$stamp" ] || [ ! -f "$PROJECT_DIR/target/classpath.txt" ] \
      || [ -n "$(find "$PROJECT_DIR/src/main" "$PROJECT_DIR/pom.xml" -newer "$stamp" -print -quit)" ]; then
     echo "building lstm-spark (mvn -DskipTests prepare-package) ..." >&2
     (cd "$PROJECT_DIR" && mvn -B -q -DskipTests prepare-package) >&2 \

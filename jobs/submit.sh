@@ -63,7 +63,7 @@ else
   export SPARK_HOME="${SPARK_HOME:-$PROJECT_DIR/target/spark-home}"
   export SPARK_SCALA_VERSION=2.12
   mkdir -p "$SPARK_HOME/jars"
-  submit=(java -Xmx1g $ADD_OPENS -cp "$(cat "$PROJECT_DIR/target/classpath.txt")" org.apache.spark.deploy.SparkSubmit)
+  submit=(java -Xmx"$LSTM_SPARK_HEAP" $ADD_OPENS $ND4J_OPTS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties -cp "$(cat "$PROJECT_DIR/target/classpath.txt")" org.apache.spark.deploy.SparkSubmit)
   confs+=(--conf "spark.executor.extraClassPath=$(cat "$PROJECT_DIR/target/classpath.txt")")
 fi
 

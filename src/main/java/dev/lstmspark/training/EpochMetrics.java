@@ -3,6 +3,7 @@ package dev.lstmspark.training;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -14,10 +15,19 @@ import java.util.Locale;
  * @param minibatches     minibatch updates, counted on the executors
  * @param seconds         wall time of the whole epoch: batching, fitting, averaging, validation
  * @param fitSeconds      wall time of batching and fitting alone
- * @param executors       distinct executors that trained in the epoch
+ * @param executorIds     the distinct executors that trained in the epoch, by Spark executor id
  */
 public record EpochMetrics(int epoch, double trainPerplexity, double valPerplexity, long tokens, long minibatches,
-                           double seconds, double fitSeconds, int executors) {
+                           double seconds, double fitSeconds, List<String> executorIds) {
+
+    public EpochMetrics {
+        executorIds = List.copyOf(executorIds);
+    }
+
+    /** Distinct executors that trained in the epoch. */
+    public int executors() {
+        return executorIds.size();
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,7 +50,8 @@ public record EpochMetrics(int epoch, double trainPerplexity, double valPerplexi
         o.put("seconds", Math.round(seconds * 1000) / 1000.0);
         o.put("fit_seconds", Math.round(fitSeconds * 1000) / 1000.0);
         o.put("minibatches", minibatches);
-        o.put("executors", executors);
+        o.put("executors", executors());
+        executorIds.forEach(o.putArray("executor_ids")::add);
         return o.toString();
     }
 
@@ -51,6 +62,6 @@ public record EpochMetrics(int epoch, double trainPerplexity, double valPerplexi
     public String toConsoleLine(int epochs) {
         return String.format(Locale.ROOT, "epoch %d/%d  train ppl %.3f  val ppl %s  %,d tokens  %,.0f tokens/s  %.1f s  %d executor%s",
                 epoch, epochs, trainPerplexity, Double.isNaN(valPerplexity) ? "-" : String.format(Locale.ROOT, "%.3f", valPerplexity),
-                tokens, tokensPerSecond(), seconds, executors, executors == 1 ? "" : "s");
+                tokens, tokensPerSecond(), seconds, executors(), executors() == 1 ? "" : "s");
     }
 }

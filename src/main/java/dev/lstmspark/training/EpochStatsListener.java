@@ -10,7 +10,7 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.Serializable;
-import java.util.HashSet;
+import java.util.TreeSet;
 import java.util.List;
 import java.util.Set;
 
@@ -71,8 +71,9 @@ public final class EpochStatsListener extends BaseTrainingListener implements Se
         return minibatches.value();
     }
 
+    /** Ids of the executors that trained, as Spark names them ("driver" in local mode). */
     public Set<String> executors() {
         List<String> list = executors.value();
-        return new HashSet<>(list);
+        return new TreeSet<>(list);
     }
 }

@@ -111,7 +111,7 @@ public final class SparkTrainer {
         double seconds = (System.nanoTime() - start) / 1e9;
         double trainPerplexity = new Perplexity(stats.crossEntropySum(), stats.tokens()).value();
         return new EpochMetrics(epoch, trainPerplexity, valPerplexity, stats.tokens(), stats.minibatches(), seconds,
-                fitSeconds, stats.executors().size());
+                fitSeconds, List.copyOf(stats.executors()));
     }
 
     /** The epoch's windows over the training head: d2l random sampling, or sequential streams for truncated BPTT. */
