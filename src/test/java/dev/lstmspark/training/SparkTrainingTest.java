@@ -11,7 +11,8 @@ import dev.lstmspark.model.SavedModel;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -41,13 +42,15 @@ class SparkTrainingTest {
         sc.close();
     }
 
-    @Test
-    void learnsARegularCorpusAndGenerationReproducesIt(@TempDir Path dir) throws IOException {
+    /** Both of d2l's samplings: shuffled windows, and contiguous streams whose state truncated BPTT carries. */
+    @ParameterizedTest
+    @ValueSource(strings = {"random", "sequential"})
+    void learnsARegularCorpusAndGenerationReproducesIt(String sampling, @TempDir Path dir) throws IOException {
         Path corpus = dir.resolve("fox.txt");
         Files.writeString(corpus, (SENTENCE.repeat(10) + "\n").repeat(15), StandardCharsets.UTF_8);
         Path out = dir.resolve("run");
         TrainConfig config = ConfigLoader.load(Path.of("conf/smoke.properties"), Map.of(
-                "corpus", corpus.toString(), "out", out.toString()));
+                "corpus", corpus.toString(), "out", out.toString(), "sampling", sampling));
 
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         TrainCommand.train(sc, config, corpus.toUri().toString(), new RunDirectory(Files.createDirectories(out)),
