@@ -13,7 +13,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -22,7 +21,7 @@ import java.util.concurrent.Callable;
 public final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "run directory written by train")
-    Path model;
+    String model;
 
     @Option(names = "--corpus", required = true, paramLabel = "PATH", description = "text file or Hadoop URI to evaluate on")
     String corpus;

@@ -5,7 +5,6 @@ import dev.lstmspark.model.SavedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code generate}: continues a prefix with a saved model; runs on the driver alone, no Spark needed. */
@@ -13,7 +12,7 @@ import java.util.concurrent.Callable;
 public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "run directory written by train")
-    Path model;
+    String model;
 
     @Option(names = "--prefix", required = true, paramLabel = "TEXT", description = "text to continue")
     String prefix;
@@ -36,7 +35,7 @@ public final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    public static String generate(Path model, String prefix, int length, double temperature, long seed) {
+    public static String generate(String model, String prefix, int length, double temperature, long seed) {
         if (length < 0) {
             throw new IllegalArgumentException("--length must be 0 or more, got " + length);
         }

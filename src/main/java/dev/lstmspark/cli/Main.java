@@ -3,6 +3,7 @@ package dev.lstmspark.cli;
 import dev.lstmspark.config.ConfigException;
 import dev.lstmspark.corpus.CorpusException;
 import dev.lstmspark.model.ModelFileException;
+import dev.lstmspark.training.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,7 +65,7 @@ public final class Main implements Runnable {
 
     static boolean isUserError(Throwable ex) {
         return ex instanceof ConfigException || ex instanceof CorpusException || ex instanceof ModelFileException
-                || ex instanceof IllegalArgumentException;
+                || ex instanceof TrainingDivergedException || ex instanceof IllegalArgumentException;
     }
 
     /** The message of the first exception in the cause chain that has one, on one line. */

@@ -1,7 +1,9 @@
 package dev.lstmspark.cli;
 
+import dev.lstmspark.config.ConfigException;
 import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.TrainConfig;
+import dev.lstmspark.corpus.CorpusException;
 import dev.lstmspark.corpus.CorpusLocator;
 import dev.lstmspark.generation.TextGenerator;
 import dev.lstmspark.training.EpochListener;
@@ -22,6 +24,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /** {@code train}: reads the corpus with Spark, trains with parameter averaging, writes the run directory. */
@@ -31,6 +35,12 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "a .properties preset, e.g. conf/d2l-lstm.properties")
     Path configFile;
+
+    @Option(names = "--resume", description = "continue the run in --out from its newest checkpoint")
+    boolean resume;
+
+    @Option(names = "--overwrite", description = "replace a run already in --out")
+    boolean overwrite;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -52,51 +62,105 @@ public final class TrainCommand implements Callable<Integer> {
                 flags.put(key, value);
             }
         }
+        if (resume && overwrite) {
+            throw new ConfigException("--resume and --overwrite exclude each other: resume a run or replace it");
+        }
+        if (resume && !flags.containsKey("out")) {
+            throw new ConfigException("--resume needs --out with the run directory to continue");
+        }
         TrainConfig config = ConfigLoader.load(configFile, flags);
         String corpusUri = new CorpusLocator().resolve(config.corpus());
-        RunDirectory run = RunDirectory.create(Path.of(config.out()));
+        RunDirectory.Mode mode = resume ? RunDirectory.Mode.RESUME : overwrite ? RunDirectory.Mode.OVERWRITE : RunDirectory.Mode.NEW;
+        RunDirectory run = RunDirectory.prepare(config.out(), new org.apache.hadoop.conf.Configuration(), mode);
         try (JavaSparkContext sc = SparkContexts.create("lstm-spark train", config.master())) {
-            train(sc, config, corpusUri, run, spec.commandLine().getOut());
+            train(sc, config, corpusUri, run, resume, spec.commandLine().getOut());
         }
         return 0;
     }
 
     /**
-     * The whole training run: data, vocabulary, epochs with their metrics and samples, the saved model.
+     * The whole training run: data, vocabulary, epochs with their metrics, samples and checkpoints, the saved model.
      *
+     * @param resume continue from the run directory's newest checkpoint instead of a fresh network
      * @return the trained network
      */
     public static MultiLayerNetwork train(JavaSparkContext sc, TrainConfig config, String corpusUri, RunDirectory run,
-                                          PrintWriter out) {
+                                          boolean resume, PrintWriter out) {
         TrainingData data = TrainingData.load(sc, corpusUri, config.corpus(), config);
         try {
+            SparkTrainer trainer = new SparkTrainer(sc, config);
+            MultiLayerNetwork network;
+            int firstEpoch = 1;
+            if (resume) {
+                RunDirectory.Checkpoint checkpoint = run.restoreLatestCheckpoint().orElseThrow(() ->
+                        new IllegalArgumentException("out directory " + run.path() + " holds no checkpoint to resume from"));
+                requireSameTraining(checkpoint, config, data, run);
+                network = checkpoint.network();
+                firstEpoch = checkpoint.epoch() + 1;
+                LOG.info("resuming {} after epoch {} of {}", run.path(), checkpoint.epoch(), config.epochs());
+            } else {
+                network = trainer.newNetwork(data.vocabulary().size());
+            }
             run.writeConfig(config);
             run.writeVocabulary(data.vocabulary());
-            SparkTrainer trainer = new SparkTrainer(sc, config);
             LOG.info("corpus {}: {} tokens ({} training, {} held out), vocabulary {}; {} workers, minibatches {} x {}, out {}",
                     config.corpus(), data.corpus().size(), data.trainTokens(), data.valTokens(), data.vocabulary().size(),
                     trainer.workers(), config.batchSize(), config.numSteps(), run.path());
-            List<EpochListener> listeners = new ArrayList<>();
-            listeners.add((metrics, net) -> LOG.info(metrics.toConsoleLine(config.epochs())));
-            listeners.add((metrics, net) -> run.appendMetrics(metrics));
-            listeners.add((metrics, net) -> {
-                boolean last = metrics.epoch() == config.epochs();
-                if (last || (config.sampleEvery() > 0 && metrics.epoch() % config.sampleEvery() == 0)) {
-                    String samples = samples(net, data, config, metrics.epoch());
-                    run.appendSamples(samples);
-                    if (!last) {
-                        samples.lines().forEach(LOG::info);
-                    }
-                }
-            });
-            MultiLayerNetwork net = trainer.fit(data, trainer.newNetwork(data.vocabulary().size()), listeners);
-            run.writeModel(net);
-            out.println(samples(net, data, config, config.epochs()).stripTrailing());
+            MultiLayerNetwork trained = trainer.fit(data, network, firstEpoch, listeners(config, data, run));
+            run.writeModel(trained);
+            out.println(samples(trained, data, config, config.epochs()).stripTrailing());
             out.println("model saved to " + run.path());
             out.flush();
-            return net;
+            return trained;
         } finally {
             data.corpus().unpersist();
+        }
+    }
+
+    /** Reporting, metrics, samples and checkpoints, in that order: a checkpoint includes its epoch's metrics. */
+    private static List<EpochListener> listeners(TrainConfig config, TrainingData data, RunDirectory run) {
+        List<EpochListener> listeners = new ArrayList<>();
+        listeners.add((metrics, net) -> LOG.info(metrics.toConsoleLine(config.epochs())));
+        listeners.add((metrics, net) -> run.appendMetrics(metrics));
+        listeners.add((metrics, net) -> {
+            boolean last = metrics.epoch() == config.epochs();
+            if (last || (config.sampleEvery() > 0 && metrics.epoch() % config.sampleEvery() == 0)) {
+                String samples = samples(net, data, config, metrics.epoch());
+                run.appendSamples(samples);
+                if (!last) {
+                    samples.lines().forEach(LOG::info);
+                }
+            }
+        });
+        listeners.add((metrics, net) -> {
+            if (metrics.epoch() % config.checkpointEvery() == 0 || metrics.epoch() == config.epochs()) {
+                run.writeCheckpoint(metrics.epoch(), net, data.vocabulary(), config, config.keep());
+            }
+        });
+        return listeners;
+    }
+
+    /** A resumed run must train exactly what the interrupted one did; only epochs and reporting may change. */
+    private static void requireSameTraining(RunDirectory.Checkpoint checkpoint, TrainConfig config, TrainingData data,
+                                            RunDirectory run) {
+        Properties before = checkpoint.config().toProperties();
+        Properties now = config.toProperties();
+        TreeSet<String> changed = new TreeSet<>();
+        for (String key : ConfigLoader.KEYS) {
+            if (!TrainConfig.RESUMABLE_CHANGES.contains(key) && !before.getProperty(key).equals(now.getProperty(key))) {
+                changed.add(key + " (" + before.getProperty(key) + " -> " + now.getProperty(key) + ")");
+            }
+        }
+        if (!changed.isEmpty()) {
+            throw new ConfigException("--resume with settings that differ from the run in " + run.path() + ": "
+                    + String.join(", ", changed) + "; pass the same flags as the interrupted run");
+        }
+        if (!checkpoint.vocabulary().equals(data.vocabulary())) {
+            throw new CorpusException("--resume on a corpus whose vocabulary differs from the run in " + run.path()
+                    + ": resume on the corpus the run was trained on");
+        }
+        if (checkpoint.epoch() >= config.epochs()) {
+            LOG.info("the checkpoint is already at epoch {} of {}: nothing left to train", checkpoint.epoch(), config.epochs());
         }
     }
 

@@ -32,7 +32,7 @@ public final class ConfigLoader {
     public static final List<String> KEYS = List.of(
             "corpus", "tokens", "min-freq", "batch-size", "num-steps", "sampling", "hidden", "layers",
             "forget-gate-bias", "init-std", "lr", "clip", "epochs", "seed", "workers", "averaging-frequency",
-            "val-fraction", "out", "master", "sample-prefixes", "sample-length", "sample-every");
+            "val-fraction", "out", "master", "sample-prefixes", "sample-length", "sample-every", "checkpoint-every", "keep");
 
     private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
             Map.entry("corpus", "text file or directory: a local path or any Hadoop URI (file:, hdfs:, s3a:)"),
@@ -56,7 +56,9 @@ public final class ConfigLoader {
             Map.entry("master", "Spark master when spark-submit has not set one"),
             Map.entry("sample-prefixes", "comma-separated prefixes to generate from"),
             Map.entry("sample-length", "tokens generated after each prefix"),
-            Map.entry("sample-every", "print samples every N epochs; 0 only after training"));
+            Map.entry("sample-every", "print samples every N epochs; 0 only after training"),
+            Map.entry("checkpoint-every", "write a checkpoint every N epochs (and after the last)"),
+            Map.entry("keep", "checkpoints kept, newest first"));
 
     private ConfigLoader() {
     }
@@ -174,7 +176,9 @@ public final class ConfigLoader {
                 master,
                 prefixes,
                 intAtLeast(v, "sample-length", 0),
-                intAtLeast(v, "sample-every", 0));
+                intAtLeast(v, "sample-every", 0),
+                intAtLeast(v, "checkpoint-every", 1),
+                intAtLeast(v, "keep", 1));
     }
 
     private static int intAtLeast(Map<String, String> v, String key, int min) {

@@ -31,11 +31,17 @@ public record TrainConfig(
         String master,
         List<String> samplePrefixes,
         int sampleLength,
-        int sampleEvery) {
+        int sampleEvery,
+        int checkpointEvery,
+        int keep) {
 
     public TrainConfig {
         samplePrefixes = List.copyOf(samplePrefixes);
     }
+
+    /** Keys that may differ between a run and its {@code --resume}: they do not change what is trained. */
+    public static final java.util.Set<String> RESUMABLE_CHANGES = java.util.Set.of(
+            "epochs", "out", "master", "sample-prefixes", "sample-length", "sample-every", "checkpoint-every", "keep");
 
     /** The resolved configuration as the properties a run directory stores and {@link ConfigLoader} reads back. */
     public Properties toProperties() {
@@ -62,6 +68,8 @@ public record TrainConfig(
         p.setProperty("sample-prefixes", String.join(",", samplePrefixes));
         p.setProperty("sample-length", Integer.toString(sampleLength));
         p.setProperty("sample-every", Integer.toString(sampleEvery));
+        p.setProperty("checkpoint-every", Integer.toString(checkpointEvery));
+        p.setProperty("keep", Integer.toString(keep));
         return p;
     }
 }

@@ -3,19 +3,21 @@ package dev.lstmspark.model;
 import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.vocabulary.Vocabulary;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Properties;
 
 /**
  * A trained model as a run directory holds it: network (with updater), vocabulary and resolved configuration,
- * so that {@code evaluate} and {@code generate} need nothing but the directory's path.
+ * so that {@code evaluate} and {@code generate} need nothing but the directory's path (local or any Hadoop URI).
  */
 public record SavedModel(MultiLayerNetwork network, Vocabulary vocabulary, TrainConfig config) {
 
@@ -23,39 +25,57 @@ public record SavedModel(MultiLayerNetwork network, Vocabulary vocabulary, Train
     public static final String VOCABULARY_FILE = "vocab.json";
     public static final String CONFIG_FILE = "config.properties";
 
-    public static SavedModel load(Path dir) {
-        if (!Files.isDirectory(dir)) {
+    public static SavedModel load(String dir) {
+        return load(dir, new Configuration());
+    }
+
+    public static SavedModel load(String dir, Configuration hadoop) {
+        Path root = new Path(dir);
+        FileSystem fs;
+        try {
+            fs = root.getFileSystem(hadoop);
+            if (!fs.getFileStatus(root).isDirectory()) {
+                throw new ModelFileException("model directory " + dir + " is a file: pass --model with the --out directory of a train run");
+            }
+        } catch (java.io.FileNotFoundException e) {
             throw new ModelFileException("model directory " + dir + " does not exist: pass --model with the --out directory of a train run");
+        } catch (IOException e) {
+            throw new ModelFileException("model directory " + dir + " cannot be opened (" + e.getMessage() + ")", e);
         }
-        Path modelFile = dir.resolve(MODEL_FILE);
-        Path vocabFile = dir.resolve(VOCABULARY_FILE);
-        Path configFile = dir.resolve(CONFIG_FILE);
+        Path modelFile = new Path(root, MODEL_FILE);
+        Path vocabFile = new Path(root, VOCABULARY_FILE);
+        Path configFile = new Path(root, CONFIG_FILE);
         for (Path p : new Path[] {modelFile, vocabFile, configFile}) {
-            if (!Files.isRegularFile(p)) {
-                throw new ModelFileException(p + " is missing: " + dir + " is not a finished train run (it needs "
-                        + MODEL_FILE + ", " + VOCABULARY_FILE + " and " + CONFIG_FILE + ")");
+            try {
+                if (!fs.exists(p)) {
+                    throw new ModelFileException(p + " is missing: " + dir + " is not a finished train run (it needs "
+                            + MODEL_FILE + ", " + VOCABULARY_FILE + " and " + CONFIG_FILE + ")");
+                }
+            } catch (IOException e) {
+                throw new ModelFileException(p + " cannot be opened (" + e.getMessage() + ")", e);
             }
         }
         TrainConfig config;
-        try (Reader r = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
+        try (InputStream in = fs.open(configFile)) {
             Properties p = new Properties();
-            p.load(r);
+            p.load(new InputStreamReader(in, StandardCharsets.UTF_8));
             config = ConfigLoader.fromProperties(p, configFile.toString());
         } catch (IOException | IllegalArgumentException e) {
             throw new ModelFileException(configFile + " cannot be read (" + e.getMessage() + "): restore it from the train run", e);
         }
         Vocabulary vocabulary;
-        try {
-            vocabulary = Vocabulary.fromJson(Files.readAllBytes(vocabFile), vocabFile.toString());
+        try (InputStream in = fs.open(vocabFile)) {
+            vocabulary = Vocabulary.fromJson(in.readAllBytes(), vocabFile.toString());
         } catch (IOException | IllegalArgumentException e) {
             throw new ModelFileException(vocabFile + " cannot be read (" + e.getMessage() + "): restore it from the train run", e);
         }
         MultiLayerNetwork network;
-        try {
-            network = ModelSerializer.restoreMultiLayerNetwork(modelFile.toFile(), true);
+        try (InputStream in = fs.open(modelFile)) {
+            network = ModelSerializer.restoreMultiLayerNetwork(in, true);
         } catch (Exception e) {
             throw new ModelFileException(modelFile + " is not a readable DL4J model (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "): retrain, or restore the file from the train run", e);
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse(""))
+                    + "): retrain, or restore the file from the train run", e);
         }
         long outputs = network.layerSize(network.getnLayers() - 1);
         if (outputs != vocabulary.size()) {

@@ -3,104 +3,326 @@ package dev.lstmspark.training;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.model.SavedModel;
 import dev.lstmspark.vocabulary.Vocabulary;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
 
 /**
- * The {@code out} directory of a run: {@code config.properties}, {@code vocab.json}, {@code metrics.jsonl},
- * {@code model.zip} and {@code samples.txt}. Whole files are written next to their target and renamed into
- * place, so a crash never leaves a half-written model or vocabulary behind.
+ * The {@code out} directory of a run, on any Hadoop file system: {@code config.properties}, {@code vocab.json},
+ * {@code metrics.jsonl}, {@code samples.txt}, the final {@code model.zip}, and {@code checkpoints/epoch-NNNNNN/}.
+ *
+ * <p>Files are written under a temporary name and renamed into place. A checkpoint is a whole directory written
+ * under a temporary name and renamed once complete (atomic on HDFS and local disks), so a crash at any moment
+ * leaves the previous checkpoint intact and readable; only the newest {@code keep} checkpoints are kept.
  */
 public final class RunDirectory {
     public static final String METRICS_FILE = "metrics.jsonl";
     public static final String SAMPLES_FILE = "samples.txt";
+    public static final String CHECKPOINTS = "checkpoints";
+    /** Written last into a checkpoint: its presence marks the checkpoint complete. */
+    public static final String STATE_FILE = "state.properties";
+    private static final String CHECKPOINT_PREFIX = "epoch-";
+    private static final List<String> RUN_FILES = List.of(SavedModel.MODEL_FILE, SavedModel.VOCABULARY_FILE,
+            SavedModel.CONFIG_FILE, METRICS_FILE, SAMPLES_FILE, CHECKPOINTS);
 
+    /** What {@code train} may do with a directory that already holds a run. */
+    public enum Mode { NEW, RESUME, OVERWRITE }
+
+    /** A complete checkpoint: the network after {@code epoch}, and the metrics and samples up to it. */
+    public record Checkpoint(int epoch, MultiLayerNetwork network, Vocabulary vocabulary, TrainConfig config,
+                             List<String> metricsLines, String samples) {
+    }
+
+    private final FileSystem fs;
     private final Path dir;
+    private final List<String> metricsLines = new ArrayList<>();
+    private final StringBuilder samples = new StringBuilder();
 
-    public RunDirectory(Path dir) {
+    private RunDirectory(FileSystem fs, Path dir) {
+        this.fs = fs;
         this.dir = dir;
     }
 
-    public Path path() {
-        return dir;
+    /** Opens {@code out} (a local path or Hadoop URI) as it is, creating it if needed. */
+    public static RunDirectory open(String out, Configuration hadoop) {
+        try {
+            Path dir = new Path(out);
+            FileSystem fs = dir.getFileSystem(hadoop);
+            // Checksum side files (.crc) are noise in a run directory users browse.
+            fs.setWriteChecksum(false);
+            fs.setVerifyChecksum(false);
+            Path qualified = fs.makeQualified(dir);
+            fs.mkdirs(qualified);
+            return new RunDirectory(fs, qualified);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create out directory " + out + ": " + e.getMessage(), e);
+        }
     }
 
-    /** Creates the directory; refuses one that already holds a trained model. */
-    public static RunDirectory create(Path dir) {
-        if (Files.exists(dir.resolve(SavedModel.MODEL_FILE))) {
-            throw new IllegalArgumentException("out directory " + dir + " already holds a trained model: choose another --out");
+    /**
+     * Opens {@code out} for a new, resumed or replaced run. A directory holding a model or checkpoints is refused
+     * in {@link Mode#NEW}, so no run is ever overwritten by mistake.
+     */
+    public static RunDirectory prepare(String out, Configuration hadoop, Mode mode) {
+        RunDirectory run = open(out, hadoop);
+        boolean hasModel = run.exists(SavedModel.MODEL_FILE);
+        boolean hasCheckpoints = !run.checkpointEpochs().isEmpty();
+        switch (mode) {
+            case NEW -> {
+                if (hasModel || hasCheckpoints) {
+                    throw new IllegalArgumentException("out directory " + out + " already holds "
+                            + (hasModel ? "a trained model" : "checkpoints of an unfinished run")
+                            + ": pass --resume to continue it, --overwrite to replace it, or choose another --out");
+                }
+                run.delete(METRICS_FILE);
+                run.delete(SAMPLES_FILE);
+            }
+            case OVERWRITE -> RUN_FILES.forEach(run::delete);
+            case RESUME -> {
+                if (!hasCheckpoints) {
+                    throw new IllegalArgumentException("out directory " + out + " holds no checkpoint to resume from: "
+                            + "start it without --resume");
+                }
+            }
+            default -> throw new IllegalStateException();
         }
-        try {
-            Files.createDirectories(dir);
-            Files.deleteIfExists(dir.resolve(METRICS_FILE));
-            Files.deleteIfExists(dir.resolve(SAMPLES_FILE));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create out directory " + dir + ": " + e.getMessage(), e);
-        }
-        return new RunDirectory(dir);
+        return run;
+    }
+
+    /** The directory as users write it: a plain path on the local disk, a URI elsewhere. */
+    public String path() {
+        return "file".equals(dir.toUri().getScheme()) ? dir.toUri().getPath() : dir.toString();
     }
 
     public void writeConfig(TrainConfig config) {
-        writeAtomically(SavedModel.CONFIG_FILE, tmp -> {
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                config.toProperties().store(w, "lstm-spark resolved configuration");
-            }
-        });
+        writeAtomically(dir, SavedModel.CONFIG_FILE, out -> writeProperties(config.toProperties(), out));
     }
 
     public void writeVocabulary(Vocabulary vocabulary) {
-        writeAtomically(SavedModel.VOCABULARY_FILE, tmp -> Files.write(tmp, vocabulary.toJson()));
+        writeAtomically(dir, SavedModel.VOCABULARY_FILE, out -> out.write(vocabulary.toJson()));
     }
 
     /** Saves the network with its updater state, as DL4J's {@code ModelSerializer} zip. */
     public void writeModel(MultiLayerNetwork network) {
-        writeAtomically(SavedModel.MODEL_FILE, tmp -> ModelSerializer.writeModel(network, tmp.toFile(), true));
+        writeAtomically(dir, SavedModel.MODEL_FILE, out -> ModelSerializer.writeModel(network, out, true));
     }
 
+    /** Adds one epoch's line to {@code metrics.jsonl}, rewriting the file (append is not on every file system). */
     public void appendMetrics(EpochMetrics metrics) {
-        append(METRICS_FILE, metrics.toJson() + "\n");
+        metricsLines.add(metrics.toJson());
+        writeText(dir, METRICS_FILE, joinLines(metricsLines));
     }
 
     public void appendSamples(String text) {
-        append(SAMPLES_FILE, text);
+        samples.append(text);
+        writeText(dir, SAMPLES_FILE, samples.toString());
     }
 
-    private void append(String name, String text) {
+    /**
+     * Writes a complete checkpoint after {@code epoch} and prunes all but the newest {@code keep}.
+     * The directory appears under its final name only once everything in it is written.
+     */
+    public void writeCheckpoint(int epoch, MultiLayerNetwork network, Vocabulary vocabulary, TrainConfig config, int keep) {
+        Path checkpoints = new Path(dir, CHECKPOINTS);
+        Path tmp = new Path(checkpoints, "." + checkpointName(epoch) + "." + UUID.randomUUID() + ".tmp");
+        Path target = new Path(checkpoints, checkpointName(epoch));
         try {
-            Files.writeString(dir.resolve(name), text, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + dir.resolve(name) + ": " + e.getMessage(), e);
-        }
-    }
-
-    private interface FileWriter {
-        void write(Path tmp) throws IOException;
-    }
-
-    private void writeAtomically(String name, FileWriter writer) {
-        Path target = dir.resolve(name);
-        Path tmp = dir.resolve("." + name + ".tmp");
-        try {
-            writer.write(tmp);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
-        } finally {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // nothing more to do: the target is intact either way
+            fs.mkdirs(tmp);
+            write(new Path(tmp, SavedModel.MODEL_FILE), out -> ModelSerializer.writeModel(network, out, true));
+            write(new Path(tmp, SavedModel.VOCABULARY_FILE), out -> out.write(vocabulary.toJson()));
+            write(new Path(tmp, SavedModel.CONFIG_FILE), out -> writeProperties(config.toProperties(), out));
+            write(new Path(tmp, METRICS_FILE), out -> out.write(joinLines(metricsLines).getBytes(StandardCharsets.UTF_8)));
+            write(new Path(tmp, SAMPLES_FILE), out -> out.write(samples.toString().getBytes(StandardCharsets.UTF_8)));
+            Properties state = new Properties();
+            state.setProperty("epoch", Integer.toString(epoch));
+            state.setProperty("next-epoch", Integer.toString(epoch + 1));
+            // Every random choice (weights aside, which the model holds) is a function of seed and epoch alone.
+            state.setProperty("seed", Long.toString(config.seed()));
+            write(new Path(tmp, STATE_FILE), out -> writeProperties(state, out));
+            if (fs.exists(target)) {
+                fs.delete(target, true);
             }
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("rename of " + tmp + " to " + target + " failed");
+            }
+            List<Integer> epochs = checkpointEpochs();
+            for (int i = 0; i < epochs.size() - keep; i++) {
+                fs.delete(new Path(checkpoints, checkpointName(epochs.get(i))), true);
+            }
+        } catch (IOException e) {
+            quietlyDelete(tmp);
+            throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Epochs of the complete checkpoints present, oldest first. */
+    public List<Integer> checkpointEpochs() {
+        Path checkpoints = new Path(dir, CHECKPOINTS);
+        try {
+            if (!fs.exists(checkpoints)) {
+                return List.of();
+            }
+            List<Integer> epochs = new ArrayList<>();
+            for (FileStatus s : fs.listStatus(checkpoints)) {
+                String name = s.getPath().getName();
+                if (s.isDirectory() && name.startsWith(CHECKPOINT_PREFIX) && fs.exists(new Path(s.getPath(), STATE_FILE))) {
+                    try {
+                        epochs.add(Integer.parseInt(name.substring(CHECKPOINT_PREFIX.length())));
+                    } catch (NumberFormatException ignored) {
+                        // not one of ours
+                    }
+                }
+            }
+            epochs.sort(Comparator.naturalOrder());
+            return epochs;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + checkpoints + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Loads the newest complete checkpoint and makes the run's metrics and samples those it recorded, so that
+     * an epoch trained after it but lost in a crash is not counted twice.
+     */
+    public Optional<Checkpoint> restoreLatestCheckpoint() {
+        List<Integer> epochs = checkpointEpochs();
+        if (epochs.isEmpty()) {
+            return Optional.empty();
+        }
+        int epoch = epochs.get(epochs.size() - 1);
+        Path cp = new Path(new Path(dir, CHECKPOINTS), checkpointName(epoch));
+        try {
+            MultiLayerNetwork network;
+            try (InputStream in = fs.open(new Path(cp, SavedModel.MODEL_FILE))) {
+                network = ModelSerializer.restoreMultiLayerNetwork(in, true);
+            }
+            Vocabulary vocabulary = Vocabulary.fromJson(readText(new Path(cp, SavedModel.VOCABULARY_FILE))
+                    .getBytes(StandardCharsets.UTF_8), new Path(cp, SavedModel.VOCABULARY_FILE).toString());
+            Properties configProperties = new Properties();
+            configProperties.load(new java.io.StringReader(readText(new Path(cp, SavedModel.CONFIG_FILE))));
+            TrainConfig config = dev.lstmspark.config.ConfigLoader.fromProperties(configProperties,
+                    new Path(cp, SavedModel.CONFIG_FILE).toString());
+            String metrics = readText(new Path(cp, METRICS_FILE));
+            String sampleText = readText(new Path(cp, SAMPLES_FILE));
+            metricsLines.clear();
+            metrics.lines().filter(l -> !l.isBlank()).forEach(metricsLines::add);
+            samples.setLength(0);
+            samples.append(sampleText);
+            writeText(dir, METRICS_FILE, joinLines(metricsLines));
+            writeText(dir, SAMPLES_FILE, samples.toString());
+            return Optional.of(new Checkpoint(epoch, network, vocabulary, config, List.copyOf(metricsLines), sampleText));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read checkpoint " + cp + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a file of the run directory, or of a checkpoint given its path relative to the run. */
+    public String readText(String relative) {
+        try {
+            return readText(new Path(dir, relative));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + new Path(dir, relative) + ": " + e.getMessage(), e);
+        }
+    }
+
+    public boolean exists(String relative) {
+        try {
+            return fs.exists(new Path(dir, relative));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String checkpointName(int epoch) {
+        return String.format("%s%06d", CHECKPOINT_PREFIX, epoch);
+    }
+
+    private static String joinLines(List<String> lines) {
+        return lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
+    }
+
+    private String readText(Path file) throws IOException {
+        try (InputStream in = fs.open(file)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private void delete(String relative) {
+        try {
+            fs.delete(new Path(dir, relative), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + new Path(dir, relative) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void quietlyDelete(Path p) {
+        try {
+            fs.delete(p, true);
+        } catch (IOException ignored) {
+            // leftover .tmp directories are ignored by checkpointEpochs()
+        }
+    }
+
+    private static void writeProperties(Properties p, OutputStream out) throws IOException {
+        Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+        p.store(w, "lstm-spark");
+        w.flush();
+    }
+
+    private interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private void write(Path file, Content content) throws IOException {
+        try (FSDataOutputStream out = fs.create(file, true)) {
+            content.writeTo(out);
+        }
+    }
+
+    private void writeText(Path parent, String name, String text) {
+        writeAtomically(parent, name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Temporary file beside the target, then rename: readers never see a half-written file. */
+    private void writeAtomically(Path parent, String name, Content content) {
+        Path target = new Path(parent, name);
+        Path tmp = new Path(parent, "." + name + "." + UUID.randomUUID() + ".tmp");
+        try {
+            write(tmp, content);
+            // Hadoop's rename does not replace an existing file; the window between delete and rename loses
+            // at most this file's previous version, never a checkpoint.
+            if (fs.exists(target)) {
+                fs.delete(target, false);
+            }
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("rename of " + tmp + " failed");
+            }
+        } catch (IOException e) {
+            quietlyDelete(tmp);
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return dir.toString();
     }
 }

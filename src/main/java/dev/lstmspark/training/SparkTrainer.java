@@ -54,8 +54,13 @@ public final class SparkTrainer {
         return LstmNetworks.create(ModelSpec.of(config, vocabSize));
     }
 
-    /** Trains {@code network} in place for {@code config.epochs()} epochs. */
-    public MultiLayerNetwork fit(TrainingData data, MultiLayerNetwork network, List<EpochListener> listeners) {
+    /**
+     * Trains {@code network} in place from {@code firstEpoch} (1 for a new run, the checkpoint's next epoch when
+     * resuming) to {@code config.epochs()}.
+     *
+     * @throws TrainingDivergedException when the weights or the epoch's loss stop being finite
+     */
+    public MultiLayerNetwork fit(TrainingData data, MultiLayerNetwork network, int firstEpoch, List<EpochListener> listeners) {
         int vocabSize = data.vocabulary().size();
         ParameterAveragingTrainingMaster master = trainingMaster();
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, network, master);
@@ -65,7 +70,7 @@ public final class SparkTrainer {
             validation = MinibatchBuilder.build(data.corpus(), plan, workers).persist(StorageLevel.MEMORY_AND_DISK_SER());
         }
         try {
-            for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+            for (int epoch = firstEpoch; epoch <= config.epochs(); epoch++) {
                 EpochMetrics metrics = runEpoch(epoch, data, sparkNet, validation, vocabSize);
                 for (EpochListener listener : listeners) {
                     listener.onEpochEnd(metrics, sparkNet.getNetwork());
@@ -94,6 +99,7 @@ public final class SparkTrainer {
                 long from = first;
                 long to = Math.min(plan.numBatches(), first + perRound);
                 sparkNet.fit(minibatches.filter(b -> b.id() >= from && b.id() < to).map(b -> b.toDataSet(vocabSize)));
+                requireFinite(epoch, sparkNet.getNetwork().params().sumNumber().doubleValue(), "the weights");
             }
         } finally {
             minibatches.unpersist(false);
@@ -110,8 +116,32 @@ public final class SparkTrainer {
         sc.clearJobGroup();
         double seconds = (System.nanoTime() - start) / 1e9;
         double trainPerplexity = new Perplexity(stats.crossEntropySum(), stats.tokens()).value();
+        requireFinite(epoch, stats.crossEntropySum(), "the training loss");
+        requireBetterThanChance(epoch, trainPerplexity, vocabSize);
         return new EpochMetrics(epoch, trainPerplexity, valPerplexity, stats.tokens(), stats.minibatches(), seconds,
                 fitSeconds, List.copyOf(stats.executors()));
+    }
+
+    /** Stops the run when a weight or the loss is NaN or infinite: nothing after that point can be trusted. */
+    private void requireFinite(int epoch, double value, String what) {
+        if (!Double.isFinite(value)) {
+            throw new TrainingDivergedException("training diverged in epoch " + epoch + ": " + what + " became "
+                    + (Double.isNaN(value) ? "NaN" : "infinite") + "; lower --lr (now " + config.lr() + ") or --clip (now "
+                    + (config.clip() == 0 ? "0, off" : config.clip()) + ")");
+        }
+    }
+
+    /**
+     * Softmax saturation keeps DL4J's loss finite even when SGD has blown the weights up (lr 1000 gives
+     * perplexities of 1e9), so a loss far above uniform guessing counts as divergence too: a model that has
+     * learned nothing predicts about uniformly, at perplexity {@code vocabSize}, never {@code vocabSize^3}.
+     */
+    private void requireBetterThanChance(int epoch, double trainPerplexity, int vocabSize) {
+        if (Math.log(trainPerplexity) > 3 * Math.log(vocabSize)) {
+            throw new TrainingDivergedException(String.format(java.util.Locale.ROOT,
+                    "training diverged in epoch %d: perplexity %.4g is far worse than guessing among %d tokens; lower --lr (now %s) or --clip (now %s)",
+                    epoch, trainPerplexity, vocabSize, config.lr(), config.clip() == 0 ? "0, off" : config.clip()));
+        }
     }
 
     /** The epoch's windows over the training head: d2l random sampling, or sequential streams for truncated BPTT. */

@@ -8,6 +8,8 @@ import dev.lstmspark.vocabulary.VocabularyCounter;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 
+import java.util.List;
+
 /**
  * The corpus read, counted and encoded with Spark, split into a training head and a held-out tail of
  * {@code val-fraction} of its tokens.
@@ -57,6 +59,26 @@ public record TrainingData(Vocabulary vocabulary, EncodedCorpus corpus, long tra
         } catch (java.io.IOException e) {
             throw new CorpusException("corpus " + corpusName + " cannot be opened (" + e.getMessage() + "): check the path and its file system settings", e);
         }
-        return sc.textFile(corpusUri, Math.max(2, sc.defaultParallelism()));
+        JavaRDD<String> lines = sc.textFile(corpusUri, Math.max(2, sc.defaultParallelism()));
+        requireText(lines, corpusName);
+        return lines;
+    }
+
+    /**
+     * Fails on a binary file (NUL characters) or bytes that are not UTF-8 (Hadoop decodes them to U+FFFD), which
+     * preprocessing would otherwise quietly turn into spaces.
+     */
+    static void requireText(JavaRDD<String> lines, String corpusName) {
+        List<String> bad = lines.filter(TrainingData::isSuspect).take(1);
+        if (!bad.isEmpty()) {
+            if (bad.get(0).indexOf('\u0000') >= 0) {
+                throw new CorpusException("corpus " + corpusName + " looks like a binary file (it contains NUL bytes): give a UTF-8 text file");
+            }
+            throw new CorpusException("corpus " + corpusName + " is not valid UTF-8: convert it, e.g. iconv -f LATIN1 -t UTF-8");
+        }
+    }
+
+    static boolean isSuspect(String line) {
+        return line.indexOf('\u0000') >= 0 || line.indexOf('\uFFFD') >= 0;
     }
 }

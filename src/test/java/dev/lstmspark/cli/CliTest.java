@@ -123,6 +123,6 @@ class CliTest {
 
         Result again = run("train", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--out", out.toString());
         assertEquals(Main.USAGE_ERROR, again.exitCode());
-        assertTrue(again.err().contains("already holds a trained model"), again.err());
+        assertTrue(again.err().contains("already holds a trained model: pass --resume to continue it, --overwrite to replace it"), again.err());
     }
 }

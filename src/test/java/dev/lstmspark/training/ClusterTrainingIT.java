@@ -95,7 +95,7 @@ class ClusterTrainingIT {
     private static List<JsonNode> train(SparkConf conf, TrainConfig config, Path out) throws IOException {
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
             TrainCommand.train(sc, config, Path.of(config.corpus()).toUri().toString(),
-                    new RunDirectory(Files.createDirectories(out)), new PrintWriter(new StringWriter()));
+                    RunDirectory.open(out.toString(), sc.hadoopConfiguration()), false, new PrintWriter(new StringWriter()));
         }
         List<JsonNode> epochs = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();

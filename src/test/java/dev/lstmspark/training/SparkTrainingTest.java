@@ -53,8 +53,8 @@ class SparkTrainingTest {
                 "corpus", corpus.toString(), "out", out.toString(), "sampling", sampling));
 
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        TrainCommand.train(sc, config, corpus.toUri().toString(), new RunDirectory(Files.createDirectories(out)),
-                new java.io.PrintWriter(printed, true, StandardCharsets.UTF_8));
+        TrainCommand.train(sc, config, corpus.toUri().toString(), RunDirectory.open(out.toString(), sc.hadoopConfiguration()),
+                false, new java.io.PrintWriter(printed, true, StandardCharsets.UTF_8));
 
         List<JsonNode> epochs = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
@@ -74,7 +74,7 @@ class SparkTrainingTest {
         assertTrue(last.get("train_perplexity").asDouble() < 1.5, "learns the sentence: " + last);
         assertTrue(last.get("val_perplexity").asDouble() < 1.5, "and the held-out tail: " + last);
 
-        SavedModel saved = SavedModel.load(out);
+        SavedModel saved = SavedModel.load(out.toString());
         String text = TextGenerator.generate(saved.network(), saved.vocabulary(), "the quick", 44, 0, 1);
         assertEquals("the quick brown fox jumps over the lazy dog the quick", text);
         String stdout = printed.toString(StandardCharsets.UTF_8);

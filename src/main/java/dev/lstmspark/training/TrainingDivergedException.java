@@ -1,0 +1,10 @@
+package dev.lstmspark.training;
+
+/** The loss or the weights stopped being finite numbers: the run cannot go on with these settings. */
+public final class TrainingDivergedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public TrainingDivergedException(String message) {
+        super(message);
+    }
+}
