@@ -1,6 +1,7 @@
 package dev.lstmspark.evaluation;
 
 import dev.lstmspark.batches.TokenBatch;
+import dev.lstmspark.training.GpuBinding;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -25,6 +26,7 @@ public final class PerplexityEvaluator {
             double[] total = batches.mapPartitions(it -> {
                         double[] sums = new double[2];
                         if (it.hasNext()) {
+                            GpuBinding.bindCurrentThread();
                             MultiLayerNetwork local = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configuration));
                             local.init(parameters.value(), true);
                             while (it.hasNext()) {

@@ -98,7 +98,11 @@ public final class SparkTrainer {
             for (long first = 0; first < plan.numBatches(); first += perRound) {
                 long from = first;
                 long to = Math.min(plan.numBatches(), first + perRound);
-                sparkNet.fit(minibatches.filter(b -> b.id() >= from && b.id() < to).map(b -> b.toDataSet(vocabSize)));
+                sparkNet.fit(minibatches.filter(b -> b.id() >= from && b.id() < to).mapPartitions(batches -> {
+                    // Spark runs this while building the task's iterators, before DL4J's worker creates any array.
+                    GpuBinding.bindCurrentThread();
+                    return new MappedIterator<>(batches, b -> b.toDataSet(vocabSize));
+                }, true));
                 requireFinite(epoch, sparkNet.getNetwork().params().sumNumber().doubleValue(), "the weights");
             }
         } finally {

@@ -125,4 +125,86 @@ class CliTest {
         assertEquals(Main.USAGE_ERROR, again.exitCode());
         assertTrue(again.err().contains("already holds a trained model: pass --resume to continue it, --overwrite to replace it"), again.err());
     }
+
+    @Test
+    void emptyBinaryAndNonUtf8CorporaAreRejected(@TempDir Path dir) throws IOException {
+        Path empty = Files.write(dir.resolve("empty.txt"), new byte[0]);
+        Path binary = Files.write(dir.resolve("image.bin"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0, 0, 13, 'I', 'H', 'D', 'R', '\n', 'a', 'b'});
+        Path latin1 = Files.write(dir.resolve("latin1.txt"), "caf\u00e9 cr\u00e8me br\u00fbl\u00e9e\n".getBytes(StandardCharsets.ISO_8859_1));
+        String[][] cases = {
+                {empty.toString(), "contains no letters"},
+                {binary.toString(), "looks like a binary file"},
+                {latin1.toString(), "is not valid UTF-8"}};
+        for (String[] c : cases) {
+            Result r = run("train", "--corpus", c[0], "--out", dir.resolve("run").toString(), "--master", "local[2]");
+            assertEquals(Main.USAGE_ERROR, r.exitCode(), r.err());
+            assertTrue(r.err().contains(c[1]) && r.err().contains(c[0]), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertFalse(Files.exists(dir.resolve("run/model.zip")));
+        }
+    }
+
+    @Test
+    void damagedModelFilesAreNamed(@TempDir Path dir) throws IOException {
+        Path corpus = Files.writeString(dir.resolve("abc.txt"), "abcd efgh ".repeat(60) + "\n");
+        Path out = dir.resolve("run");
+        assertEquals(0, run("train", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--epochs", "1",
+                "--out", out.toString(), "--master", "local[2]").exitCode());
+        byte[] model = Files.readAllBytes(out.resolve("model.zip"));
+        byte[] vocab = Files.readAllBytes(out.resolve("vocab.json"));
+
+        Files.write(out.resolve("model.zip"), java.util.Arrays.copyOf(model, model.length / 2));
+        Result truncated = run("generate", "--model", out.toString(), "--prefix", "abc");
+        assertEquals(Main.USAGE_ERROR, truncated.exitCode());
+        assertTrue(truncated.err().contains("model.zip is not a readable DL4J model"), truncated.err());
+
+        Files.writeString(out.resolve("model.zip"), "not a zip at all");
+        Result notAModel = run("evaluate", "--model", out.toString(), "--corpus", corpus.toString());
+        assertEquals(Main.USAGE_ERROR, notAModel.exitCode());
+        assertTrue(notAModel.err().contains("model.zip is not a readable DL4J model"), notAModel.err());
+
+        Files.write(out.resolve("model.zip"), model);
+        Files.writeString(out.resolve("vocab.json"), "{\"token_kind\": \"char\", \"tokens\": [\"<unk>\", \"a\", \"b\"]}");
+        Result mismatch = run("generate", "--model", out.toString(), "--prefix", "abc");
+        assertEquals(Main.USAGE_ERROR, mismatch.exitCode());
+        assertTrue(mismatch.err().contains("the two files come from different runs"), mismatch.err());
+
+        Files.write(out.resolve("vocab.json"), vocab);
+        Result ok = run("generate", "--model", out.toString(), "--prefix", "abc xyz", "--length", "3");
+        assertEquals(0, ok.exitCode(), ok.err());
+    }
+
+    @Test
+    void resumeRefusesChangedSettingsAndMissingCheckpoints(@TempDir Path dir) throws IOException {
+        Path corpus = Files.writeString(dir.resolve("abc.txt"), "abcd efgh ".repeat(60) + "\n");
+        Path out = dir.resolve("run");
+        Result none = run("train", "--resume", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--out", out.toString());
+        assertEquals(Main.USAGE_ERROR, none.exitCode());
+        assertTrue(none.err().contains("holds no checkpoint to resume from"), none.err());
+
+        assertEquals(0, run("train", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--epochs", "1",
+                "--out", out.toString(), "--master", "local[2]").exitCode());
+        Result changed = run("train", "--resume", "--config", "conf/smoke.properties", "--corpus", corpus.toString(),
+                "--epochs", "2", "--hidden", "16", "--out", out.toString(), "--master", "local[2]");
+        assertEquals(Main.USAGE_ERROR, changed.exitCode());
+        assertTrue(changed.err().contains("hidden (48 -> 16)"), changed.err());
+
+        Result both = run("train", "--resume", "--overwrite", "--out", out.toString());
+        assertTrue(both.err().contains("--resume and --overwrite exclude each other"), both.err());
+
+        Result more = run("train", "--resume", "--config", "conf/smoke.properties", "--corpus", corpus.toString(),
+                "--epochs", "2", "--out", out.toString(), "--master", "local[2]");
+        assertEquals(0, more.exitCode(), more.err());
+        assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+    }
+
+    @Test
+    void divergenceStopsWithAClearLine(@TempDir Path dir) throws IOException {
+        Path corpus = Files.writeString(dir.resolve("abc.txt"), "abcd efgh ".repeat(60) + "\n");
+        Result r = run("train", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--lr", "1000",
+                "--out", dir.resolve("run").toString(), "--master", "local[2]");
+        assertEquals(Main.USAGE_ERROR, r.exitCode(), r.err());
+        assertTrue(r.err().contains("training diverged in epoch 1") && r.err().contains("lower --lr (now 1000.0)"), r.err());
+        assertFalse(Files.exists(dir.resolve("run/model.zip")));
+    }
 }
