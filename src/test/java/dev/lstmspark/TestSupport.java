@@ -26,4 +26,32 @@ public final class TestSupport {
     public static JavaSparkContext spark(String master) {
         return new JavaSparkContext(SparkContexts.conf("lstm-spark-test", master));
     }
+
+    /** The {@code --add-opens} flags Spark and ND4J need on Java 17, for JVMs the tests start themselves. */
+    public static String addOpens() {
+        StringBuilder sb = new StringBuilder();
+        for (String p : new String[] {"java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio",
+                "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "sun.nio.ch", "sun.nio.cs",
+                "sun.security.action", "sun.util.calendar"}) {
+            sb.append(sb.length() == 0 ? "" : " ").append("--add-opens=java.base/").append(p).append("=ALL-UNNAMED");
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Full command lines of this machine's processes, read from /proc: {@code ProcessHandle.Info} cuts them at
+     * 4096 characters, before the main class of a JVM with a long classpath.
+     */
+    public static java.util.Map<Long, String> commandLines() {
+        java.util.Map<Long, String> lines = new java.util.HashMap<>();
+        ProcessHandle.allProcesses().forEach(p -> {
+            try {
+                byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"));
+                lines.put(p.pid(), new String(raw, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' '));
+            } catch (java.io.IOException | SecurityException ignored) {
+                // the process ended meanwhile
+            }
+        });
+        return lines;
+    }
 }

@@ -59,10 +59,10 @@ class StandaloneClusterIT {
             assertEquals(0, down.code(), down.output());
         }
         List<String> left = new ArrayList<>();
-        ProcessHandle.allProcesses().forEach(p -> p.info().commandLine()
+        dev.lstmspark.TestSupport.commandLines().values().stream()
                 .filter(cmd -> cmd.contains(clusterDir.toString()) || cmd.contains("deploy.worker.Worker")
                         || cmd.contains("deploy.master.Master"))
-                .ifPresent(left::add));
+                .forEach(left::add);
         assertEquals(List.of(), left, "cluster-down left processes behind");
     }
 

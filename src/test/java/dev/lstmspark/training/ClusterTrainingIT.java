@@ -2,6 +2,7 @@ package dev.lstmspark.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lstmspark.TestSupport;
 import dev.lstmspark.cli.SparkContexts;
 import dev.lstmspark.cli.TrainCommand;
 import dev.lstmspark.config.ConfigLoader;
@@ -75,21 +76,11 @@ class ClusterTrainingIT {
         String jvmOptions = String.join(" ",
                 "-Dorg.bytedeco.javacpp.platform.extension=" + System.getProperty("nd4j.platform.extension", ""),
                 "-Dorg.bytedeco.javacpp.maxbytes=1G",
-                System.getProperty("lstmspark.addOpens", addOpens()));
+                TestSupport.addOpens());
         return SparkContexts.conf("lstm-spark-it", LOCAL_CLUSTER)
                 .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
                 .set("spark.executor.extraJavaOptions", jvmOptions)
                 .set("spark.executor.memory", "1g");
-    }
-
-    static String addOpens() {
-        List<String> opens = new ArrayList<>();
-        for (String p : List.of("java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio",
-                "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "sun.nio.ch", "sun.nio.cs",
-                "sun.security.action", "sun.util.calendar")) {
-            opens.add("--add-opens=java.base/" + p + "=ALL-UNNAMED");
-        }
-        return String.join(" ", opens);
     }
 
     private static List<JsonNode> train(SparkConf conf, TrainConfig config, Path out) throws IOException {

@@ -1,0 +1,83 @@
+package dev.lstmspark.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lstmspark.TestSupport;
+import dev.lstmspark.cli.TrainCommand;
+import dev.lstmspark.config.ConfigLoader;
+import dev.lstmspark.config.TrainConfig;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Killing an executor JVM mid-epoch does not fail the job: Spark retries its tasks and every epoch completes. */
+class LostExecutorIT {
+
+    @Test
+    void killingAnExecutorMidEpochDoesNotFailTraining(@TempDir Path dir) throws Exception {
+        Path corpus = dir.resolve("fox.txt");
+        Files.writeString(corpus, ("the quick brown fox jumps over the lazy dog ".repeat(10) + "\n").repeat(40));
+        Path out = dir.resolve("run");
+        TrainConfig config = ConfigLoader.load(Path.of("conf/smoke.properties"), Map.of(
+                "corpus", corpus.toString(), "epochs", "4", "workers", "2", "out", out.toString()));
+        Set<Long> before = executorPids();
+        try (JavaSparkContext sc = new JavaSparkContext(ClusterTrainingIT.clusterConf())) {
+            CompletableFuture<Void> training = CompletableFuture.runAsync(() -> TrainCommand.train(sc, config,
+                    corpus.toUri().toString(), RunDirectory.open(out.toString(), sc.hadoopConfiguration()), false,
+                    new PrintWriter(new StringWriter())));
+            Path metrics = out.resolve(RunDirectory.METRICS_FILE);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while ((!Files.exists(metrics) || Files.readAllLines(metrics).isEmpty()) && !training.isDone()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(1000); // into epoch 2
+            Set<Long> executors = executorPids();
+            executors.removeAll(before);
+            assertEquals(2, executors.size(), "two executor JVMs: " + executors);
+            long victim = executors.iterator().next();
+            ProcessHandle.of(victim).orElseThrow().destroyForcibly();
+
+            training.get(10, TimeUnit.MINUTES);
+        }
+        List<JsonNode> epochs = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve(RunDirectory.METRICS_FILE), StandardCharsets.UTF_8)) {
+            epochs.add(new ObjectMapper().readTree(line));
+        }
+        assertEquals(4, epochs.size());
+        long tokens = epochs.get(0).get("tokens").asLong();
+        Set<String> ids = new HashSet<>();
+        for (JsonNode e : epochs) {
+            assertEquals(tokens, e.get("tokens").asLong(), "every minibatch trained exactly once in " + e);
+            e.get("executor_ids").forEach(n -> ids.add(n.asText()));
+        }
+        assertTrue(ids.size() >= 3, "a replacement executor joined after the kill: " + ids);
+        assertTrue(Files.isRegularFile(out.resolve("model.zip")));
+    }
+
+    private static Set<Long> executorPids() {
+        Set<Long> pids = new HashSet<>();
+        TestSupport.commandLines().forEach((pid, cmd) -> {
+            if (cmd.contains("CoarseGrainedExecutorBackend")) {
+                pids.add(pid);
+            }
+        });
+        return pids;
+    }
+}
