@@ -98,8 +98,9 @@ final class PerplexityLogAxis extends LogAxis {
     private static List<Double> linearTicks(double lower, double upper) {
         double magnitude = Math.pow(10, Math.floor(Math.log10(upper - lower)));
         List<Double> ticks = List.of();
-        // The widest round step (1, 0.5, 0.25, 0.2, 0.1, ... of the range's magnitude) that gives enough labels.
-        for (double fraction : new double[]{1, 0.5, 0.25, 0.2, 0.1, 0.05, 0.025, 0.02, 0.01}) {
+        // The widest 1-2-5 step (1, 0.5, 0.2, 0.1, ... of the range's magnitude) that gives enough labels; quarter
+        // steps would fit more often but label a log axis with odd-looking values like 12.5 and 17.5.
+        for (double fraction : new double[]{1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01}) {
             double step = fraction * magnitude;
             ticks = new ArrayList<>();
             for (long i = (long) Math.ceil(lower / step); i * step <= upper; i++) {

@@ -42,6 +42,7 @@ public final class RunReport {
             "th, td { padding: 0.15rem 0.6rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }",
             "table.metrics td { text-align: right; font-variant-numeric: tabular-nums; }",
             "table.metrics th { text-align: right; }",
+            "table.settings th, table.hardware th { white-space: nowrap; }",
             "td.meaning { color: #666; }",
             "pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.2rem 0; font-size: 0.85rem; }",
             ".samples { background: #f7f7f7; padding: 0.5rem 0.8rem; }");

@@ -151,6 +151,8 @@ class PerplexityPlotTest {
                 PerplexityLogAxis.tickValues(1, 1000));
         // Within a fraction of a decade: evenly spaced round numbers, as on a linear axis.
         assertEquals(List.of(1.05, 1.1, 1.15, 1.2, 1.25, 1.3), PerplexityLogAxis.tickValues(1.04, 1.31));
+        // Less than a decade where the 1-1.5-2-3-5-7 rung is too sparse (a short run from 20 down to 8).
+        assertEquals(List.of(8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0), PerplexityLogAxis.tickValues(7.9, 20.3));
         assertEquals(List.of(), PerplexityLogAxis.tickValues(0, 10));
     }
 
