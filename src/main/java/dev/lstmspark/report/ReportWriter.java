@@ -1,0 +1,123 @@
+package dev.lstmspark.report;
+
+import dev.lstmspark.config.TrainConfig;
+import dev.lstmspark.training.EpochListener;
+import dev.lstmspark.training.EpochMetrics;
+import dev.lstmspark.training.RunDirectory;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Keeps the epochs seen so far and, after each, redraws {@code perplexity.png} and rewrites {@code report.html}
+ * in the run directory, so both are current however the run ends.
+ *
+ * <p>The report is a by-product: a failure to draw or write it (a full disk, a driver image without fonts) is
+ * logged and training goes on. Construct it when the run starts; its total time counts from construction.
+ * Called on the driver's training thread only, like every {@link EpochListener}.
+ */
+public final class ReportWriter implements EpochListener {
+    static {
+        // The writer is made when the run starts, before anything else in the driver is likely to touch AWT.
+        Headless.ensure();
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReportWriter.class);
+
+    private final TrainConfig config;
+    private final Path dir;
+    private final int workers;
+    private final Supplier<List<String>> samples;
+    private final Hardware hardware;
+    private final PerplexityPlot plot;
+    private final long startNanos = System.nanoTime();
+    private final List<EpochMetrics> seen = new ArrayList<>();
+    private boolean failedBefore;
+
+    /**
+     * @param dir     the run directory to write into
+     * @param workers the workers training uses (resolved, never the "default" 0)
+     * @param samples the generated samples so far, read after every epoch, e.g. {@link #samplesFrom(RunDirectory)}
+     */
+    public ReportWriter(TrainConfig config, Path dir, int workers, Supplier<List<String>> samples) {
+        this(config, dir, workers, samples, Hardware.ofThisDriver(), true);
+    }
+
+    /**
+     * @param logScale perplexity on a log axis: after the first few epochs a linear axis flattens every later
+     *                 improvement into the bottom few pixels, and later epochs are what a long run is about
+     */
+    public ReportWriter(TrainConfig config, Path dir, int workers, Supplier<List<String>> samples,
+                        Hardware hardware, boolean logScale) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.dir = Objects.requireNonNull(dir, "dir");
+        this.workers = workers;
+        this.samples = Objects.requireNonNull(samples, "samples");
+        this.hardware = Objects.requireNonNull(hardware, "hardware");
+        this.plot = PerplexityPlot.forRun(config, workers, logScale);
+    }
+
+    /** The lines of the run's {@code samples.txt} so far, one sample each; none before the first is written. */
+    public static Supplier<List<String>> samplesFrom(RunDirectory run) {
+        Path file = run.path().resolve(RunDirectory.SAMPLES_FILE);
+        return () -> {
+            try {
+                return Files.readAllLines(file, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                return List.of();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            }
+        };
+    }
+
+    @Override
+    public void onEpochEnd(EpochMetrics metrics, MultiLayerNetwork network) {
+        seen.add(metrics);
+        byte[] png = null;
+        try {
+            png = plot.renderPng(seen);
+            AtomicFile.write(dir.resolve(PerplexityPlot.FILE_NAME), png);
+        } catch (RuntimeException | Error e) {
+            reportFailure("perplexity plot", e);
+        }
+        try {
+            // Drawn bytes go into the page even when perplexity.png itself could not be written.
+            Duration total = Duration.ofNanos(System.nanoTime() - startNanos);
+            new RunReport(config, workers, hardware, seen, samples.get(), total, png).write(dir);
+        } catch (RuntimeException | Error e) {
+            reportFailure("run report", e);
+        }
+    }
+
+    /** The epochs seen so far, in order. */
+    public List<EpochMetrics> metrics() {
+        return List.copyOf(seen);
+    }
+
+    private void reportFailure(String what, Throwable e) {
+        // Out of memory or stack is the JVM's problem, not the report's. Other errors are let through to the log:
+        // AWT reports missing fonts and font libraries as plain Error, InternalError or UnsatisfiedLinkError.
+        if (e instanceof VirtualMachineError && !(e instanceof InternalError)) {
+            throw (VirtualMachineError) e;
+        }
+        if (failedBefore) {
+            LOG.warn("cannot write the {} in {}: {}", what, dir, e.toString());
+        } else {
+            LOG.warn("cannot write the {} in {}; training goes on without it", what, dir, e);
+            failedBefore = true;
+        }
+    }
+}
