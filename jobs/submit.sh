@@ -43,7 +43,9 @@ extension="$(unzip -p "$jar" dev/lstmspark/build.properties 2>/dev/null | sed -n
 # container, so memoryOverhead covers maxphysicalbytes - heap. Defaults suit 2 GB heap + 2 GB off-heap.
 EXECUTOR_OFFHEAP="${LSTM_SPARK_EXECUTOR_OFFHEAP:-2G}"
 EXECUTOR_OVERHEAD="${LSTM_SPARK_EXECUTOR_OVERHEAD:-3g}"
-jvm_opts="$ADD_OPENS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dorg.bytedeco.javacpp.maxbytes=$EXECUTOR_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=6G"
+# JavaCPP refuses allocations once the whole process (heap + off-heap + native) passes this; 0 turns it off.
+EXECUTOR_MAXPHYSICAL="${LSTM_SPARK_EXECUTOR_MAXPHYSICAL:-6G}"
+jvm_opts="$ADD_OPENS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dorg.bytedeco.javacpp.maxbytes=$EXECUTOR_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$EXECUTOR_MAXPHYSICAL"
 
 confs=(
   --conf "spark.driver.extraJavaOptions=$jvm_opts -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties"

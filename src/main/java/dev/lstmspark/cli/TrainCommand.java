@@ -6,6 +6,7 @@ import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.corpus.CorpusException;
 import dev.lstmspark.corpus.CorpusLocator;
 import dev.lstmspark.generation.TextGenerator;
+import dev.lstmspark.report.ReportWriter;
 import dev.lstmspark.training.EpochListener;
 import dev.lstmspark.training.RunDirectory;
 import dev.lstmspark.training.SparkTrainer;
@@ -106,7 +107,7 @@ public final class TrainCommand implements Callable<Integer> {
             LOG.info("corpus {}: {} tokens ({} training, {} held out), vocabulary {}; {} workers, minibatches {} x {}, out {}",
                     config.corpus(), data.corpus().size(), data.trainTokens(), data.valTokens(), data.vocabulary().size(),
                     trainer.workers(), config.batchSize(), config.numSteps(), run.path());
-            MultiLayerNetwork trained = trainer.fit(data, network, firstEpoch, listeners(config, data, run));
+            MultiLayerNetwork trained = trainer.fit(data, network, firstEpoch, listeners(config, data, run, trainer.workers()));
             run.writeModel(trained);
             out.println(samples(trained, data, config, config.epochs()).stripTrailing());
             out.println("model saved to " + run.path());
@@ -117,8 +118,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** Reporting, metrics, samples and checkpoints, in that order: a checkpoint includes its epoch's metrics. */
-    private static List<EpochListener> listeners(TrainConfig config, TrainingData data, RunDirectory run) {
+    /** Console line, metrics, samples, plot and report, checkpoint, in that order: a checkpoint includes its epoch's metrics. */
+    private static List<EpochListener> listeners(TrainConfig config, TrainingData data, RunDirectory run, int workers) {
         List<EpochListener> listeners = new ArrayList<>();
         listeners.add((metrics, net) -> LOG.info(metrics.toConsoleLine(config.epochs())));
         listeners.add((metrics, net) -> run.appendMetrics(metrics));
@@ -132,6 +133,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
         });
+        listeners.add(ReportWriter.forRun(config, run, workers));
         listeners.add((metrics, net) -> {
             if (metrics.epoch() % config.checkpointEvery() == 0 || metrics.epoch() == config.epochs()) {
                 run.writeCheckpoint(metrics.epoch(), net, data.vocabulary(), config, config.keep());

@@ -8,11 +8,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,8 +32,15 @@ public final class ReportWriter implements EpochListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReportWriter.class);
 
+    /** Where the report's files go: a local folder, or a run directory on any Hadoop file system. */
+    @FunctionalInterface
+    public interface Sink {
+        /** Replaces file {@code name} with {@code content} atomically. */
+        void write(String name, byte[] content);
+    }
+
     private final TrainConfig config;
-    private final Path dir;
+    private final Sink sink;
     private final int workers;
     private final Supplier<List<String>> samples;
     private final Hardware hardware;
@@ -61,8 +64,18 @@ public final class ReportWriter implements EpochListener {
      */
     public ReportWriter(TrainConfig config, Path dir, int workers, Supplier<List<String>> samples,
                         Hardware hardware, boolean logScale) {
+        this(config, localFolder(Objects.requireNonNull(dir, "dir")), workers, samples, hardware, logScale);
+    }
+
+    /** Writes into a training run's directory, wherever it lives. */
+    public static ReportWriter forRun(TrainConfig config, RunDirectory run, int workers) {
+        return new ReportWriter(config, run::writeFile, workers, samplesFrom(run), Hardware.ofThisDriver(), true);
+    }
+
+    public ReportWriter(TrainConfig config, Sink sink, int workers, Supplier<List<String>> samples,
+                        Hardware hardware, boolean logScale) {
         this.config = Objects.requireNonNull(config, "config");
-        this.dir = Objects.requireNonNull(dir, "dir");
+        this.sink = Objects.requireNonNull(sink, "sink");
         this.workers = workers;
         this.samples = Objects.requireNonNull(samples, "samples");
         this.hardware = Objects.requireNonNull(hardware, "hardware");
@@ -71,16 +84,13 @@ public final class ReportWriter implements EpochListener {
 
     /** The lines of the run's {@code samples.txt} so far, one sample each; none before the first is written. */
     public static Supplier<List<String>> samplesFrom(RunDirectory run) {
-        Path file = run.path().resolve(RunDirectory.SAMPLES_FILE);
-        return () -> {
-            try {
-                return Files.readAllLines(file, StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                return List.of();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-            }
-        };
+        return () -> run.exists(RunDirectory.SAMPLES_FILE)
+                ? run.readText(RunDirectory.SAMPLES_FILE).lines().toList()
+                : List.of();
+    }
+
+    private static Sink localFolder(Path dir) {
+        return (name, content) -> AtomicFile.write(dir.resolve(name), content);
     }
 
     @Override
@@ -89,14 +99,15 @@ public final class ReportWriter implements EpochListener {
         byte[] png = null;
         try {
             png = plot.renderPng(seen);
-            AtomicFile.write(dir.resolve(PerplexityPlot.FILE_NAME), png);
+            sink.write(PerplexityPlot.FILE_NAME, png);
         } catch (RuntimeException | Error e) {
             reportFailure("perplexity plot", e);
         }
         try {
             // Drawn bytes go into the page even when perplexity.png itself could not be written.
             Duration total = Duration.ofNanos(System.nanoTime() - startNanos);
-            new RunReport(config, workers, hardware, seen, samples.get(), total, png).write(dir);
+            RunReport report = new RunReport(config, workers, hardware, seen, samples.get(), total, png);
+            sink.write(RunReport.FILE_NAME, report.toHtml().getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException | Error e) {
             reportFailure("run report", e);
         }
@@ -114,9 +125,9 @@ public final class ReportWriter implements EpochListener {
             throw (VirtualMachineError) e;
         }
         if (failedBefore) {
-            LOG.warn("cannot write the {} in {}: {}", what, dir, e.toString());
+            LOG.warn("cannot write the {}: {}", what, e.toString());
         } else {
-            LOG.warn("cannot write the {} in {}; training goes on without it", what, dir, e);
+            LOG.warn("cannot write the {}; training goes on without it", what, e);
             failedBefore = true;
         }
     }

@@ -131,6 +131,11 @@ public final class RunDirectory {
         writeText(dir, METRICS_FILE, joinLines(metricsLines));
     }
 
+    /** Replaces a file of the run directory (a report, a plot) atomically. */
+    public void writeFile(String name, byte[] content) {
+        writeAtomically(dir, name, out -> out.write(content));
+    }
+
     public void appendSamples(String text) {
         samples.append(text);
         writeText(dir, SAMPLES_FILE, samples.toString());

@@ -161,11 +161,11 @@ class PerplexityPlotTest {
         for (boolean log : new boolean[]{false, true}) {
             PerplexityPlot plot = plot(log);
             assertEquals(PerplexityPlot.DEFAULT_WIDTH, renderDecoded(plot, List.of()).image().getWidth());
-            Rendering one = renderDecoded(plot, List.of(new EpochMetrics(1, 20, 22, 1000, 10, 1, 1, 1)));
+            Rendering one = renderDecoded(plot, List.of(new EpochMetrics(1, 20, 22, 1000, 10, 1, 1, List.of("0"))));
             assertTrue(count(one.image(), one.dataArea(), PerplexityPlot.TRAINING_COLOR) > 10, "single point missing");
             List<EpochMetrics> diverged = new ArrayList<>(ReportFixtures.decaying(10, true));
-            diverged.add(new EpochMetrics(11, Double.POSITIVE_INFINITY, Double.NaN, 1000, 10, 1, 1, 1));
-            diverged.add(new EpochMetrics(12, Double.NaN, Double.POSITIVE_INFINITY, 1000, 10, 1, 1, 1));
+            diverged.add(new EpochMetrics(11, Double.POSITIVE_INFINITY, Double.NaN, 1000, 10, 1, 1, List.of("0")));
+            diverged.add(new EpochMetrics(12, Double.NaN, Double.POSITIVE_INFINITY, 1000, 10, 1, 1, List.of("0")));
             Rendering r = renderDecoded(plot, diverged);
             assertTrue(count(r.image(), r.dataArea(), PerplexityPlot.TRAINING_COLOR) > 100,
                     "finite epochs should still be drawn, axis not stretched to infinity");

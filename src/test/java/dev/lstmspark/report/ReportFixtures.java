@@ -19,7 +19,7 @@ final class ReportFixtures {
 
     /** The built-in defaults: char LSTM, hidden 256 x 1, minibatches 32 x 35, lr 1, clip 1, 10 epochs. */
     static TrainConfig defaults() {
-        return ConfigLoader.load(null, Map.of("out", "runs/test"));
+        return ConfigLoader.load(null, Map.of("out", "runs/test", "epochs", "10"));
     }
 
     static TrainConfig with(Map<String, String> flags) {
@@ -37,7 +37,7 @@ final class ReportFixtures {
         for (int epoch = 1; epoch <= epochs; epoch++) {
             double train = 1.05 + 25 * Math.exp(-epoch / (epochs / 5.0));
             double val = validation ? train * 1.1 + 0.3 : Double.NaN;
-            metrics.add(new EpochMetrics(epoch, train, val, 150_000 + epoch, 134, 12.5, 11.0, 2));
+            metrics.add(new EpochMetrics(epoch, train, val, 150_000 + epoch, 134, 12.5, 11.0, List.of("0", "1")));
         }
         return metrics;
     }

@@ -90,7 +90,7 @@ class ReportWriterTest {
 
     @Test
     void readsSamplesFromTheRunDirectory(@TempDir Path dir) {
-        RunDirectory run = RunDirectory.create(dir.resolve("run"));
+        RunDirectory run = RunDirectory.open(dir.resolve("run").toString(), new org.apache.hadoop.conf.Configuration());
         var samples = ReportWriter.samplesFrom(run);
         assertEquals(List.of(), samples.get(), "nothing sampled before the first epoch");
         run.appendSamples("epoch 1 | time traveller a\nepoch 1 | traveller b\n");
