@@ -24,7 +24,7 @@ ensure_built() {
   elif [ ! -f "$stamp" ] || [ ! -f "$PROJECT_DIR/target/classpath.txt" ] \
      || [ -n "$(find "$PROJECT_DIR/src/main" "$PROJECT_DIR/pom.xml" -newer "$stamp" -print -quit)" ]; then
     echo "building lstm-spark (mvn -DskipTests prepare-package) ..." >&2
-    (cd "$PROJECT_DIR" && mvn -B -q -DskipTests prepare-package) >&2 \
+    (cd "$PROJECT_DIR" && mvn -B -q -Dstyle.color=never -DskipTests prepare-package) >&2 \
       || { echo "error: build failed; run 'mvn -DskipTests prepare-package' to see why" >&2; exit 1; }
     touch "$stamp"
   fi

@@ -49,6 +49,13 @@ public final class EncodedCorpus {
         return out.toArray();
     }
 
+    /** Tokens of {@code rawLines} that {@code vocabulary} lacks, which encoding turns into {@code <unk>}. */
+    public static long countUnknown(JavaRDD<String> rawLines, Vocabulary vocabulary) {
+        return rawLines.map(line -> TextPreprocessing.lineTokens(line, vocabulary.kind()).stream()
+                        .filter(token -> !vocabulary.contains(token)).count())
+                .fold(0L, Long::sum);
+    }
+
     /** Tokens in the whole corpus. */
     public long size() {
         return starts[starts.length - 1];

@@ -37,15 +37,23 @@ public final class EvaluateCommand implements Callable<Integer> {
         SavedModel saved = SavedModel.load(model);
         String corpusUri = new CorpusLocator().resolve(corpus);
         try (JavaSparkContext sc = SparkContexts.create("lstm-spark evaluate", master)) {
-            Perplexity p = evaluate(sc, saved, corpusUri, corpus);
-            spec.commandLine().getOut().printf(Locale.ROOT, "perplexity %.4f over %,d predicted tokens of %s (model %s)%n", p.value(), p.tokens(), corpus, model);
+            Evaluation e = evaluate(sc, saved, corpusUri, corpus);
+            spec.commandLine().getOut().printf(Locale.ROOT,
+                    "perplexity %.4f over %,d predicted tokens of %s (model %s); %,d tokens not in the vocabulary counted as <unk>%n",
+                    e.perplexity().value(), e.perplexity().tokens(), corpus, model, e.unknownTokens());
         }
         return 0;
     }
 
+    /** Perplexity of a model on a corpus, and how many of the corpus's tokens its vocabulary lacked. */
+    public record Evaluation(Perplexity perplexity, long unknownTokens) {
+    }
+
     /** Perplexity over in-order windows of the whole corpus, minibatches as the model was trained with. */
-    public static Perplexity evaluate(JavaSparkContext sc, SavedModel saved, String corpusUri, String corpusName) {
-        EncodedCorpus encoded = EncodedCorpus.encode(TrainingData.readLines(sc, corpusUri, corpusName), saved.vocabulary());
+    public static Evaluation evaluate(JavaSparkContext sc, SavedModel saved, String corpusUri, String corpusName) {
+        org.apache.spark.api.java.JavaRDD<String> lines = TrainingData.readLines(sc, corpusUri, corpusName);
+        long unknown = EncodedCorpus.countUnknown(lines, saved.vocabulary());
+        EncodedCorpus encoded = EncodedCorpus.encode(lines, saved.vocabulary());
         try {
             int numSteps = saved.config().numSteps();
             if (encoded.size() < numSteps + 1) {
@@ -53,8 +61,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                         + (numSteps + 1) + ": evaluate on a longer text");
             }
             WindowPlan plan = WindowPlan.inOrder(0, encoded.size(), numSteps, saved.config().batchSize());
-            return PerplexityEvaluator.evaluate(sc, saved.network(),
-                    MinibatchBuilder.build(encoded, plan, sc.defaultParallelism()), saved.vocabulary().size());
+            return new Evaluation(PerplexityEvaluator.evaluate(sc, saved.network(),
+                    MinibatchBuilder.build(encoded, plan, sc.defaultParallelism()), saved.vocabulary().size()), unknown);
         } finally {
             encoded.unpersist();
         }
