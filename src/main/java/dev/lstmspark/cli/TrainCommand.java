@@ -7,6 +7,7 @@ import dev.lstmspark.corpus.CorpusException;
 import dev.lstmspark.corpus.CorpusLocator;
 import dev.lstmspark.generation.TextGenerator;
 import dev.lstmspark.report.ReportWriter;
+import dev.lstmspark.report.TerminalProgress;
 import dev.lstmspark.training.EpochListener;
 import dev.lstmspark.training.RunDirectory;
 import dev.lstmspark.training.SparkTrainer;
@@ -90,6 +91,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainingData data = TrainingData.load(sc, corpusUri, config.corpus(), config);
         try {
             SparkTrainer trainer = new SparkTrainer(sc, config);
+            trainer.setProgressListener(TerminalProgress.forConsole());
             MultiLayerNetwork network;
             int firstEpoch = 1;
             if (resume) {

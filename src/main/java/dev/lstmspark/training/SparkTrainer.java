@@ -38,6 +38,7 @@ public final class SparkTrainer {
     private final JavaSparkContext sc;
     private final TrainConfig config;
     private final int workers;
+    private ProgressListener progress = ProgressListener.NONE;
 
     public SparkTrainer(JavaSparkContext sc, TrainConfig config) {
         this.sc = sc;
@@ -47,6 +48,11 @@ public final class SparkTrainer {
 
     public int workers() {
         return workers;
+    }
+
+    /** Follows each epoch round by round, e.g. a progress bar on the driver's terminal. */
+    public void setProgressListener(ProgressListener progress) {
+        this.progress = progress;
     }
 
     /** A new network for this configuration and vocabulary. */
@@ -93,6 +99,7 @@ public final class SparkTrainer {
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         EpochStatsListener stats = EpochStatsListener.create(sc, epoch);
         sparkNet.setListeners(stats, new GlobalNormClipping(config.clip()));
+        progress.onEpochStart(epoch, config.epochs(), plan.numWindows() / plan.batchSize());
         try {
             long perRound = (long) workers * trainingMasterFrequency();
             for (long first = 0; first < plan.numBatches(); first += perRound) {
@@ -104,9 +111,11 @@ public final class SparkTrainer {
                     return new MappedIterator<>(batches, b -> b.toDataSet(vocabSize));
                 }, true));
                 requireFinite(epoch, sparkNet.getNetwork().params().sumNumber().doubleValue(), "the weights");
+                progress.onRound(epoch, stats.minibatches(), stats.tokens(), stats.crossEntropySum());
             }
         } finally {
             minibatches.unpersist(false);
+            progress.onEpochFitted(epoch);
         }
         double fitSeconds = (System.nanoTime() - start) / 1e9;
         if (stats.tokens() != plan.predictedTokens()) {
