@@ -1,0 +1,62 @@
+package dev.lstmspark.model;
+
+import dev.lstmspark.batches.TokenBatch;
+import dev.lstmspark.evaluation.CrossEntropy;
+import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.DataSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LstmNetworksTest {
+
+    @Test
+    void stacksLstmLayersAndInitializesAsD2l() {
+        MultiLayerNetwork net = LstmNetworks.create(new ModelSpec(6, 8, 2, 0, 0.01, 1, 1, 0));
+        assertEquals(3, net.getnLayers());
+        // An LSTM layer has input weights [in, 4h], recurrent weights [h, 4h] and biases [4h].
+        long first = 6 * 32 + 8 * 32 + 32;
+        long second = 8 * 32 + 8 * 32 + 32;
+        long output = 8 * 6 + 6;
+        assertEquals(first + second + output, net.numParams());
+        double std = net.getLayer(0).getParam("W").stdNumber().doubleValue();
+        assertEquals(0.01, std, 0.003, "weights from N(0, 0.01)");
+        assertEquals(0.0, net.getLayer(0).getParam("b").sumNumber().doubleValue(), 0, "zero biases, forget gate included");
+        assertEquals(0.0, ((LSTM) net.getLayerWiseConfigurations().getConf(0).getLayer()).getForgetGateBiasInit());
+        assertEquals(BackpropType.Standard, net.getLayerWiseConfigurations().getBackpropType());
+    }
+
+    @Test
+    void sequentialSamplingUsesTruncatedBpttOfNumSteps() {
+        MultiLayerNetwork net = LstmNetworks.create(new ModelSpec(6, 8, 1, 1, 0.01, 1, 1, 35));
+        assertEquals(BackpropType.TruncatedBPTT, net.getLayerWiseConfigurations().getBackpropType());
+        assertEquals(35, net.getLayerWiseConfigurations().getTbpttFwdLength());
+        assertEquals(1.0, net.getLayer(0).getParam("b").sumNumber().doubleValue() / 8, 1e-6, "forget-gate bias 1 on its 8 units");
+    }
+
+    /** d2l's deep RNN section: two stacked LSTM layers learn a small periodic corpus. */
+    @Test
+    void twoLayerLstmLearnsARegularSequence() {
+        int vocab = 6;
+        MultiLayerNetwork net = LstmNetworks.create(new ModelSpec(vocab, 24, 2, 0, 0.1, 1, 5, 0));
+        net.setListeners(new GlobalNormClipping(1));
+        int[][] rows = new int[4][13];
+        for (int r = 0; r < rows.length; r++) {
+            for (int t = 0; t < rows[r].length; t++) {
+                rows[r][t] = 1 + (r + t) % (vocab - 1);
+            }
+        }
+        TokenBatch batch = new TokenBatch(0, rows);
+        DataSet ds = batch.toDataSet(vocab);
+        double before = CrossEntropy.of(net, batch, vocab).value();
+        for (int i = 0; i < 300; i++) {
+            net.fit(ds);
+        }
+        double after = CrossEntropy.of(net, batch, vocab).value();
+        assertTrue(before > 4.5, "starts near uniform over 6 tokens: " + before);
+        assertTrue(after < 1.2, "learns the cycle: perplexity " + after);
+    }
+}
