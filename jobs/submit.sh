@@ -45,7 +45,7 @@ EXECUTOR_OFFHEAP="${LSTM_SPARK_EXECUTOR_OFFHEAP:-2G}"
 EXECUTOR_OVERHEAD="${LSTM_SPARK_EXECUTOR_OVERHEAD:-3g}"
 # JavaCPP refuses allocations once the whole process (heap + off-heap + native) passes this; 0 turns it off.
 EXECUTOR_MAXPHYSICAL="${LSTM_SPARK_EXECUTOR_MAXPHYSICAL:-6G}"
-jvm_opts="$ADD_OPENS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dorg.bytedeco.javacpp.maxbytes=$EXECUTOR_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$EXECUTOR_MAXPHYSICAL"
+jvm_opts="$ADD_OPENS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dorg.bytedeco.javacpp.maxbytes=$EXECUTOR_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$EXECUTOR_MAXPHYSICAL -Dorg.deeplearning4j.spark.time.TimeSource=org.deeplearning4j.spark.time.SystemClockTimeSource"
 
 confs=(
   --conf "spark.driver.extraJavaOptions=$jvm_opts -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties"

@@ -34,6 +34,7 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train an LSTM language model on a corpus with Spark.")
 public final class TrainCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
+    public static final String TRAINING_STATS_FILE = "training-stats.html";
 
     @Option(names = "--config", paramLabel = "FILE", description = "a .properties preset, e.g. conf/d2l-lstm.properties")
     Path configFile;
@@ -43,6 +44,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--overwrite", description = "replace a run already in --out")
     boolean overwrite;
+
+    @Option(names = "--stats", description = "record DL4J's Spark training timeline into training-stats.html")
+    boolean stats;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -75,7 +79,7 @@ public final class TrainCommand implements Callable<Integer> {
         RunDirectory.Mode mode = resume ? RunDirectory.Mode.RESUME : overwrite ? RunDirectory.Mode.OVERWRITE : RunDirectory.Mode.NEW;
         RunDirectory run = RunDirectory.prepare(config.out(), new org.apache.hadoop.conf.Configuration(), mode);
         try (JavaSparkContext sc = SparkContexts.create("lstm-spark train", config.master())) {
-            train(sc, config, corpusUri, run, resume, spec.commandLine().getOut());
+            train(sc, config, corpusUri, run, resume, stats, spec.commandLine().getOut());
         }
         return 0;
     }
@@ -88,10 +92,17 @@ public final class TrainCommand implements Callable<Integer> {
      */
     public static MultiLayerNetwork train(JavaSparkContext sc, TrainConfig config, String corpusUri, RunDirectory run,
                                           boolean resume, PrintWriter out) {
+        return train(sc, config, corpusUri, run, resume, false, out);
+    }
+
+    /** As {@link #train(JavaSparkContext, TrainConfig, String, RunDirectory, boolean, PrintWriter)}, optionally with DL4J's training timeline. */
+    public static MultiLayerNetwork train(JavaSparkContext sc, TrainConfig config, String corpusUri, RunDirectory run,
+                                          boolean resume, boolean stats, PrintWriter out) {
         TrainingData data = TrainingData.load(sc, corpusUri, config.corpus(), config);
         try {
             SparkTrainer trainer = new SparkTrainer(sc, config);
             trainer.setProgressListener(TerminalProgress.forConsole());
+            trainer.setCollectStats(stats);
             MultiLayerNetwork network;
             int firstEpoch = 1;
             if (resume) {
@@ -111,12 +122,25 @@ public final class TrainCommand implements Callable<Integer> {
                     trainer.workers(), config.batchSize(), config.numSteps(), run.path());
             MultiLayerNetwork trained = trainer.fit(data, network, firstEpoch, listeners(config, data, run, trainer.workers()));
             run.writeModel(trained);
+            if (stats) {
+                exportTrainingStats(sc, trainer, run);
+            }
             out.println(samples(trained, data, config, config.epochs()).stripTrailing());
             out.println("model saved to " + run.path());
             out.flush();
             return trained;
         } finally {
             data.corpus().unpersist();
+        }
+    }
+
+    /** DL4J's own HTML timeline of the Spark training: per-worker fit, averaging and broadcast times. */
+    private static void exportTrainingStats(JavaSparkContext sc, SparkTrainer trainer, RunDirectory run) {
+        try {
+            org.deeplearning4j.spark.stats.StatsUtils.exportStatsAsHtml(trainer.trainingStats(),
+                    run.path() + "/" + TRAINING_STATS_FILE, sc);
+        } catch (Exception e) {
+            LOG.warn("cannot write {}: {}", TRAINING_STATS_FILE, e.toString());
         }
     }
 

@@ -32,7 +32,7 @@ public final class ConfigLoader {
     public static final List<String> KEYS = List.of(
             "corpus", "tokens", "min-freq", "batch-size", "num-steps", "sampling", "hidden", "layers",
             "forget-gate-bias", "init-std", "lr", "clip", "epochs", "seed", "workers", "averaging-frequency",
-            "val-fraction", "out", "master", "sample-prefixes", "sample-length", "sample-every", "checkpoint-every", "keep");
+            "val-fraction", "out", "master", "sample-prefixes", "sample-length", "sample-every", "checkpoint-every", "keep", "plot-scale");
 
     private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
             Map.entry("corpus", "text file or directory: a local path or any Hadoop URI (file:, hdfs:, s3a:)"),
@@ -58,7 +58,8 @@ public final class ConfigLoader {
             Map.entry("sample-length", "tokens generated after each prefix"),
             Map.entry("sample-every", "print samples every N epochs; 0 only after training"),
             Map.entry("checkpoint-every", "write a checkpoint every N epochs (and after the last)"),
-            Map.entry("keep", "checkpoints kept, newest first"));
+            Map.entry("keep", "checkpoints kept, newest first"),
+            Map.entry("plot-scale", "perplexity axis of perplexity.png: log or linear"));
 
     private ConfigLoader() {
     }
@@ -178,7 +179,8 @@ public final class ConfigLoader {
                 intAtLeast(v, "sample-length", 0),
                 intAtLeast(v, "sample-every", 0),
                 intAtLeast(v, "checkpoint-every", 1),
-                intAtLeast(v, "keep", 1));
+                intAtLeast(v, "keep", 1),
+                oneOf(v, "plot-scale", "log", "linear").equals("log"));
     }
 
     private static int intAtLeast(Map<String, String> v, String key, int min) {
@@ -240,6 +242,14 @@ public final class ConfigLoader {
             throw new ConfigException(key + " must be in [0, 1), got " + v.get(key).trim());
         }
         return value;
+    }
+
+    private static String oneOf(Map<String, String> v, String key, String... allowed) {
+        String raw = v.get(key).trim().toLowerCase(Locale.ROOT);
+        if (!java.util.Arrays.asList(allowed).contains(raw)) {
+            throw new ConfigException(key + " must be one of " + java.util.Arrays.toString(allowed) + ", got '" + v.get(key).trim() + "'");
+        }
+        return raw;
     }
 
     private static <E extends Enum<E>> E enumValue(Map<String, String> v, String key, Class<E> type) {

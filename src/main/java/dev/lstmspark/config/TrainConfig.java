@@ -33,7 +33,8 @@ public record TrainConfig(
         int sampleLength,
         int sampleEvery,
         int checkpointEvery,
-        int keep) {
+        int keep,
+        boolean plotLogScale) {
 
     public TrainConfig {
         samplePrefixes = List.copyOf(samplePrefixes);
@@ -41,7 +42,7 @@ public record TrainConfig(
 
     /** Keys that may differ between a run and its {@code --resume}: they do not change what is trained. */
     public static final java.util.Set<String> RESUMABLE_CHANGES = java.util.Set.of(
-            "epochs", "out", "master", "sample-prefixes", "sample-length", "sample-every", "checkpoint-every", "keep");
+            "epochs", "out", "master", "sample-prefixes", "sample-length", "sample-every", "checkpoint-every", "keep", "plot-scale");
 
     /** The resolved configuration as the properties a run directory stores and {@link ConfigLoader} reads back. */
     public Properties toProperties() {
@@ -70,6 +71,7 @@ public record TrainConfig(
         p.setProperty("sample-every", Integer.toString(sampleEvery));
         p.setProperty("checkpoint-every", Integer.toString(checkpointEvery));
         p.setProperty("keep", Integer.toString(keep));
+        p.setProperty("plot-scale", plotLogScale ? "log" : "linear");
         return p;
     }
 }

@@ -69,7 +69,7 @@ public final class ReportWriter implements EpochListener {
 
     /** Writes into a training run's directory, wherever it lives. */
     public static ReportWriter forRun(TrainConfig config, RunDirectory run, int workers) {
-        return new ReportWriter(config, run::writeFile, workers, samplesFrom(run), Hardware.ofThisDriver(), true);
+        return new ReportWriter(config, run::writeFile, workers, samplesFrom(run), Hardware.ofThisDriver(), config.plotLogScale());
     }
 
     public ReportWriter(TrainConfig config, Sink sink, int workers, Supplier<List<String>> samples,

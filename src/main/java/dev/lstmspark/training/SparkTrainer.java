@@ -15,6 +15,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.slf4j.Logger;
@@ -39,6 +40,8 @@ public final class SparkTrainer {
     private final TrainConfig config;
     private final int workers;
     private ProgressListener progress = ProgressListener.NONE;
+    private boolean collectStats;
+    private SparkTrainingStats trainingStats;
 
     public SparkTrainer(JavaSparkContext sc, TrainConfig config) {
         this.sc = sc;
@@ -48,6 +51,23 @@ public final class SparkTrainer {
 
     public int workers() {
         return workers;
+    }
+
+    /** Has DL4J record its Spark training timeline (repartitioning, fitting, averaging per worker); see {@link #trainingStats()}. */
+    public void setCollectStats(boolean collectStats) {
+        this.collectStats = collectStats;
+        if (collectStats && System.getProperty(TIME_SOURCE_PROPERTY) == null) {
+            // DL4J's default clock asks an NTP server, which clusters without internet access cannot reach.
+            System.setProperty(TIME_SOURCE_PROPERTY, "org.deeplearning4j.spark.time.SystemClockTimeSource");
+        }
+    }
+
+    /** DL4J's choice of clock for its training statistics; {@code jobs/submit.sh} sets it on executors too. */
+    static final String TIME_SOURCE_PROPERTY = "org.deeplearning4j.spark.time.TimeSource";
+
+    /** DL4J's training statistics of the last {@code fit}, when collected; otherwise {@code null}. */
+    public SparkTrainingStats trainingStats() {
+        return trainingStats;
     }
 
     /** Follows each epoch round by round, e.g. a progress bar on the driver's terminal. */
@@ -86,6 +106,7 @@ public final class SparkTrainer {
             if (validation != null) {
                 validation.unpersist(false);
             }
+            trainingStats = collectStats ? sparkNet.getSparkTrainingStats() : null;
         }
         return sparkNet.getNetwork();
     }
@@ -184,6 +205,7 @@ public final class SparkTrainer {
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .storageLevel(null)
                 .rngSeed(config.seed())
+                .collectTrainingStats(collectStats)
                 .build();
     }
 }

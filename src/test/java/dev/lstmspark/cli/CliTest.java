@@ -207,4 +207,16 @@ class CliTest {
         assertTrue(r.err().contains("training diverged in epoch 1") && r.err().contains("lower --lr (now 1000.0)"), r.err());
         assertFalse(Files.exists(dir.resolve("run/model.zip")));
     }
+
+    @Test
+    void statsFlagWritesDl4jTrainingTimeline(@TempDir Path dir) throws IOException {
+        Path corpus = Files.writeString(dir.resolve("abc.txt"), "abcd efgh ".repeat(60) + "\n");
+        Path out = dir.resolve("run");
+        Result r = run("train", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--epochs", "1",
+                "--stats", "--plot-scale", "linear", "--out", out.toString(), "--master", "local[2]");
+        assertEquals(0, r.exitCode(), r.err());
+        String html = Files.readString(out.resolve("training-stats.html"));
+        assertTrue(html.contains("<html") && html.length() > 10_000, "a DL4J stats page");
+        assertTrue(Files.readString(out.resolve("config.properties")).contains("plot-scale=linear"));
+    }
 }

@@ -82,6 +82,9 @@ class ConfigLoaderTest {
             "averaging-frequency|0|averaging-frequency must be positive",
             "min-freq|-2|min-freq must be at least 0",
             "seed|x|seed must be a whole number",
+            "plot-scale|cubic|plot-scale must be one of [log, linear], got 'cubic'",
+            "keep|0|keep must be positive",
+            "checkpoint-every|0|checkpoint-every must be positive",
             "colour|red|unknown config key 'colour'"})
     void invalidValuesAreRejectedNamingTheKey(String key, String value, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(key, value)));
