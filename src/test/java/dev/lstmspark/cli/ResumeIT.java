@@ -23,8 +23,7 @@ class ResumeIT {
 
     @Test
     void killedMidEpochThenResumedMatchesAnUninterruptedRun(@TempDir Path dir) throws Exception {
-        Path corpus = dir.resolve("fox.txt");
-        Files.writeString(corpus, ("the quick brown fox jumps over the lazy dog ".repeat(10) + "\n").repeat(40));
+        Path corpus = TestSupport.pangramCorpus(dir, 40);
         Path reference = dir.resolve("reference");
         Path interrupted = dir.resolve("interrupted");
 

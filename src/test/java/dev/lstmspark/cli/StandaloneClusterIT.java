@@ -1,5 +1,6 @@
 package dev.lstmspark.cli;
 
+import dev.lstmspark.TestSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -35,8 +36,7 @@ class StandaloneClusterIT {
                 "LSTM_SPARK_HEAP", "1g",
                 // Maven has just built target/; the scripts must not start a nested build.
                 "LSTM_SPARK_SKIP_BUILD", "1");
-        Path corpus = dir.resolve("fox.txt");
-        Files.writeString(corpus, ("the quick brown fox jumps over the lazy dog ".repeat(10) + "\n").repeat(15));
+        Path corpus = TestSupport.pangramCorpus(dir, 15);
         Path out = dir.resolve("run");
         try {
             Result up = run(env, "jobs/cluster-up.sh", "2");

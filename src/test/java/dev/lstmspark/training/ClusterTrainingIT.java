@@ -37,8 +37,7 @@ class ClusterTrainingIT {
 
     @Test
     void bothExecutorsTrainEveryMinibatchAndMetricsMatchLocalMode(@TempDir Path dir) throws IOException {
-        Path corpus = dir.resolve("fox.txt");
-        Files.writeString(corpus, ("the quick brown fox jumps over the lazy dog ".repeat(10) + "\n").repeat(15));
+        Path corpus = TestSupport.pangramCorpus(dir, 15);
         TrainConfig config = ConfigLoader.load(Path.of("conf/smoke.properties"), Map.of(
                 "corpus", corpus.toString(), "epochs", "3", "workers", "2", "out", dir.resolve("unused").toString()));
 

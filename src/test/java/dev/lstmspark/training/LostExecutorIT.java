@@ -31,8 +31,7 @@ class LostExecutorIT {
 
     @Test
     void killingAnExecutorMidEpochDoesNotFailTraining(@TempDir Path dir) throws Exception {
-        Path corpus = dir.resolve("fox.txt");
-        Files.writeString(corpus, ("the quick brown fox jumps over the lazy dog ".repeat(10) + "\n").repeat(40));
+        Path corpus = TestSupport.pangramCorpus(dir, 40);
         Path out = dir.resolve("run");
         TrainConfig config = ConfigLoader.load(Path.of("conf/smoke.properties"), Map.of(
                 "corpus", corpus.toString(), "epochs", "4", "workers", "2", "out", out.toString()));

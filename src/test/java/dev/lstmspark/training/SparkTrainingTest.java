@@ -29,7 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A few epochs through Spark local[2] with two workers learn a small, highly regular corpus. */
 class SparkTrainingTest {
-    private static final String SENTENCE = "the quick brown fox jumps over the lazy dog ";
     private static JavaSparkContext sc;
 
     @BeforeAll
@@ -46,8 +45,7 @@ class SparkTrainingTest {
     @ParameterizedTest
     @ValueSource(strings = {"random", "sequential"})
     void learnsARegularCorpusAndGenerationReproducesIt(String sampling, @TempDir Path dir) throws IOException {
-        Path corpus = dir.resolve("fox.txt");
-        Files.writeString(corpus, (SENTENCE.repeat(10) + "\n").repeat(15), StandardCharsets.UTF_8);
+        Path corpus = TestSupport.pangramCorpus(dir, 15);
         Path out = dir.resolve("run");
         TrainConfig config = ConfigLoader.load(Path.of("conf/smoke.properties"), Map.of(
                 "corpus", corpus.toString(), "out", out.toString(), "sampling", sampling));
