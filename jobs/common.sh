@@ -24,8 +24,14 @@ ensure_built() {
   elif [ ! -f "$stamp" ] || [ ! -f "$PROJECT_DIR/target/classpath.txt" ] \
      || [ -n "$(find "$PROJECT_DIR/src/main" "$PROJECT_DIR/pom.xml" -newer "$stamp" -print -quit)" ]; then
     echo "building lstm-spark (mvn -DskipTests prepare-package) ..." >&2
-    (cd "$PROJECT_DIR" && mvn -B -q -Dstyle.color=never -DskipTests prepare-package) >&2 \
-      || { echo "error: build failed; run 'mvn -DskipTests prepare-package' to see why" >&2; exit 1; }
+    local log
+    log="$(mktemp)"
+    if ! (cd "$PROJECT_DIR" && mvn -B -q -Dstyle.color=never -DskipTests prepare-package) > "$log" 2>&1; then
+      tail -40 "$log" >&2
+      echo "error: build failed (full log: $log)" >&2
+      exit 1
+    fi
+    rm -f "$log"
     touch "$stamp"
   fi
   LOCAL_CLASSPATH="$PROJECT_DIR/target/classes:$(cat "$PROJECT_DIR/target/classpath.txt")"

@@ -33,7 +33,8 @@ if [ -z "$jar" ]; then
   jar="$(ls "$PROJECT_DIR"/target/lstm-spark-*-spark.jar 2>/dev/null | head -1 || true)"
   if [ -z "$jar" ]; then
     echo "building the application jar (mvn -DskipTests package) ..." >&2
-    (cd "$PROJECT_DIR" && mvn -B -q -Dstyle.color=never -DskipTests package) >&2
+    (cd "$PROJECT_DIR" && mvn -B -q -Dstyle.color=never -DskipTests package) > /dev/null 2>&1 \
+      || { echo "error: build failed; run 'mvn -DskipTests package' to see why" >&2; exit 1; }
     jar="$(ls "$PROJECT_DIR"/target/lstm-spark-*-spark.jar | head -1)"
   fi
 fi

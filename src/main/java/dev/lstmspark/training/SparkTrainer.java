@@ -35,6 +35,8 @@ import java.util.List;
  */
 public final class SparkTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
+    /** DL4J's choice of clock for its training statistics; {@code jobs/submit.sh} sets it on executors too. */
+    static final String TIME_SOURCE_PROPERTY = "org.deeplearning4j.spark.time.TimeSource";
 
     private final JavaSparkContext sc;
     private final TrainConfig config;
@@ -62,8 +64,6 @@ public final class SparkTrainer {
         }
     }
 
-    /** DL4J's choice of clock for its training statistics; {@code jobs/submit.sh} sets it on executors too. */
-    static final String TIME_SOURCE_PROPERTY = "org.deeplearning4j.spark.time.TimeSource";
 
     /** DL4J's training statistics of the last {@code fit}, when collected; otherwise {@code null}. */
     public SparkTrainingStats trainingStats() {
