@@ -120,7 +120,7 @@ public final class TrainCommand implements Callable<Integer> {
             LOG.info("corpus {}: {} tokens ({} training, {} held out), vocabulary {}; {} workers, minibatches {} x {}, out {}",
                     config.corpus(), data.corpus().size(), data.trainTokens(), data.valTokens(), data.vocabulary().size(),
                     trainer.workers(), config.batchSize(), config.numSteps(), run.path());
-            MultiLayerNetwork trained = trainer.fit(data, network, firstEpoch, listeners(config, data, run, trainer.workers()));
+            MultiLayerNetwork trained = trainer.fit(data, network, firstEpoch, listeners(config, data, run, trainer.workers(), stats));
             run.writeModel(trained);
             if (stats) {
                 exportTrainingStats(sc, trainer, run);
@@ -145,7 +145,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Console line, metrics, samples, plot and report, checkpoint, in that order: a checkpoint includes its epoch's metrics. */
-    private static List<EpochListener> listeners(TrainConfig config, TrainingData data, RunDirectory run, int workers) {
+    private static List<EpochListener> listeners(TrainConfig config, TrainingData data, RunDirectory run, int workers,
+                                                 boolean stats) {
         List<EpochListener> listeners = new ArrayList<>();
         listeners.add((metrics, net) -> LOG.info(metrics.toConsoleLine(config.epochs())));
         listeners.add((metrics, net) -> run.appendMetrics(metrics));
@@ -159,7 +160,8 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
         });
-        listeners.add(ReportWriter.forRun(config, run, workers));
+        ReportWriter report = ReportWriter.forRun(config, run, workers);
+        listeners.add(stats ? report.linkTrainingStats(TRAINING_STATS_FILE) : report);
         listeners.add((metrics, net) -> {
             if (metrics.epoch() % config.checkpointEvery() == 0 || metrics.epoch() == config.epochs()) {
                 run.writeCheckpoint(metrics.epoch(), net, data.vocabulary(), config, config.keep());

@@ -48,6 +48,7 @@ public final class ReportWriter implements EpochListener {
     private final long startNanos = System.nanoTime();
     private final List<EpochMetrics> seen = new ArrayList<>();
     private boolean failedBefore;
+    private String trainingStatsFile;
 
     /**
      * @param dir     the run directory to write into
@@ -107,10 +108,19 @@ public final class ReportWriter implements EpochListener {
             // Drawn bytes go into the page even when perplexity.png itself could not be written.
             Duration total = Duration.ofNanos(System.nanoTime() - startNanos);
             RunReport report = new RunReport(config, workers, hardware, seen, samples.get(), total, png);
+            if (trainingStatsFile != null) {
+                report.linkTrainingStats(trainingStatsFile);
+            }
             sink.write(RunReport.FILE_NAME, report.toHtml().getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException | Error e) {
             reportFailure("run report", e);
         }
+    }
+
+    /** From now on the report links DL4J's training timeline file, which {@code train --stats} writes beside it. */
+    public ReportWriter linkTrainingStats(String fileName) {
+        this.trainingStatsFile = fileName;
+        return this;
     }
 
     /** The epochs seen so far, in order. */

@@ -54,6 +54,7 @@ public final class RunReport {
     private final List<String> samples;
     private final Duration totalTime;
     private final byte[] perplexityPng;
+    private String trainingStatsFile;
 
     /**
      * @param workers       the workers training actually used (the {@code workers} setting may be 0, "Spark's default")
@@ -71,6 +72,12 @@ public final class RunReport {
         this.samples = List.copyOf(samples);
         this.totalTime = Objects.requireNonNull(totalTime, "totalTime");
         this.perplexityPng = perplexityPng == null ? null : perplexityPng.clone();
+    }
+
+    /** Links DL4J's Spark training timeline, a file beside the report that {@code train --stats} writes at the end. */
+    public RunReport linkTrainingStats(String fileName) {
+        this.trainingStatsFile = fileName;
+        return this;
     }
 
     /** Writes {@code dir/report.html}, replacing the previous page atomically. */
@@ -104,6 +111,11 @@ public final class RunReport {
         appendHardware(html);
         appendMetrics(html);
         appendSamples(html);
+        if (trainingStatsFile != null) {
+            html.append("<h2>Spark training timeline</h2>\n<p><a href=\"").append(escape(trainingStatsFile)).append("\">")
+                    .append(escape(trainingStatsFile))
+                    .append("</a>: DL4J's timeline of every worker's fitting, averaging and broadcasts, written when training ends.</p>\n");
+        }
         html.append("</body>\n</html>\n");
         return html.toString();
     }

@@ -217,6 +217,7 @@ class CliTest {
         assertEquals(0, r.exitCode(), r.err());
         String html = Files.readString(out.resolve("training-stats.html"));
         assertTrue(html.contains("<html") && html.length() > 10_000, "a DL4J stats page");
+        assertTrue(Files.readString(out.resolve("report.html")).contains("<a href=\"training-stats.html\">"));
         assertTrue(Files.readString(out.resolve("config.properties")).contains("plot-scale=linear"));
     }
 }
