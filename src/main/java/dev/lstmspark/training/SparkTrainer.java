@@ -15,6 +15,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.slf4j.Logger;
@@ -38,6 +39,8 @@ public final class SparkTrainer {
     private final JavaSparkContext sc;
     private final TrainConfig config;
     private final int workers;
+    private boolean collectTrainingStats;
+    private SparkDl4jMultiLayer lastSparkNet;
 
     public SparkTrainer(JavaSparkContext sc, TrainConfig config) {
         this.sc = sc;
@@ -47,6 +50,21 @@ public final class SparkTrainer {
 
     public int workers() {
         return workers;
+    }
+
+    /**
+     * Makes DL4J collect its timing statistics (count, split, broadcast, worker fit, aggregation) from the next
+     * {@link #fit} on; they accumulate over every round and epoch of that call. Off by default: the events cost
+     * a little driver memory per round.
+     */
+    public SparkTrainer collectTrainingStats(boolean collect) {
+        this.collectTrainingStats = collect;
+        return this;
+    }
+
+    /** DL4J's statistics of the latest {@link #fit} so far, or null when they were not collected. */
+    public SparkTrainingStats sparkTrainingStats() {
+        return collectTrainingStats && lastSparkNet != null ? lastSparkNet.getSparkTrainingStats() : null;
     }
 
     /** A new network for this configuration and vocabulary. */
@@ -64,6 +82,7 @@ public final class SparkTrainer {
         int vocabSize = data.vocabulary().size();
         ParameterAveragingTrainingMaster master = trainingMaster();
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, network, master);
+        lastSparkNet = sparkNet;
         JavaRDD<TokenBatch> validation = null;
         if (data.valTokens() > 0) {
             WindowPlan plan = WindowPlan.inOrder(data.trainTokens(), data.valTokens(), config.numSteps(), config.batchSize());
@@ -149,7 +168,7 @@ public final class SparkTrainer {
     }
 
     /** The epoch's windows over the training head: d2l random sampling, or sequential streams for truncated BPTT. */
-    WindowPlan epochPlan(int epoch, long trainTokens) {
+    public WindowPlan epochPlan(int epoch, long trainTokens) {
         if (config.sampling() == Sampling.SEQUENTIAL) {
             return WindowPlan.sequential(0, trainTokens, config.numSteps(), config.batchSize(),
                     config.averagingFrequency(), config.seed(), epoch);
@@ -175,6 +194,7 @@ public final class SparkTrainer {
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .storageLevel(null)
                 .rngSeed(config.seed())
+                .collectTrainingStats(collectTrainingStats)
                 .build();
     }
 }
