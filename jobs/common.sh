@@ -15,6 +15,11 @@ LSTM_SPARK_HEAP="${LSTM_SPARK_HEAP:-4g}"
 LSTM_SPARK_OFFHEAP="${LSTM_SPARK_OFFHEAP:-4G}"
 ND4J_OPTS="-Dorg.bytedeco.javacpp.maxbytes=$LSTM_SPARK_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$(( ${LSTM_SPARK_OFFHEAP%G} * 2 + ${LSTM_SPARK_HEAP%g} ))G"
 
+# Embedded Spark runs one task per core, and each task's ND4J ops would start native threads for every core
+# again: on 2 cores that oversubscription made training 2.4x slower (jobs/bench.sh, local[2]: about 7,200 vs
+# 17,500 tokens/s). One native thread per task is the default; set OMP_NUM_THREADS to override.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+
 # Builds the application and writes target/classpath.txt (Spark included) unless both are up to date.
 # LSTM_SPARK_SKIP_BUILD=1 uses target/ as it is (e.g. from inside a Maven build, which has just made it).
 ensure_built() {

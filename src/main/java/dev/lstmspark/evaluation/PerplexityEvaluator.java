@@ -2,6 +2,7 @@ package dev.lstmspark.evaluation;
 
 import dev.lstmspark.batches.TokenBatch;
 import dev.lstmspark.training.GpuBinding;
+import dev.lstmspark.training.TaskThreads;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -27,6 +28,7 @@ public final class PerplexityEvaluator {
                         double[] sums = new double[2];
                         if (it.hasNext()) {
                             GpuBinding.bindCurrentThread();
+                            TaskThreads.limitToTaskCores();
                             MultiLayerNetwork local = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configuration));
                             local.init(parameters.value(), true);
                             while (it.hasNext()) {

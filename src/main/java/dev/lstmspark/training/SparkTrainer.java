@@ -43,7 +43,7 @@ public final class SparkTrainer {
     private final int workers;
     private ProgressListener progress = ProgressListener.NONE;
     private boolean collectStats;
-    private SparkTrainingStats trainingStats;
+    private SparkDl4jMultiLayer lastSparkNet;
 
     public SparkTrainer(JavaSparkContext sc, TrainConfig config) {
         this.sc = sc;
@@ -55,7 +55,11 @@ public final class SparkTrainer {
         return workers;
     }
 
-    /** Has DL4J record its Spark training timeline (repartitioning, fitting, averaging per worker); see {@link #trainingStats()}. */
+    /**
+     * Has DL4J record its Spark training timeline (count, split, broadcast, each worker's fit, aggregation) from
+     * the next {@link #fit} on; it accumulates over every round and epoch of that call. Off by default: the
+     * events cost a little driver memory per round.
+     */
     public void setCollectStats(boolean collectStats) {
         this.collectStats = collectStats;
         if (collectStats && System.getProperty(TIME_SOURCE_PROPERTY) == null) {
@@ -64,10 +68,9 @@ public final class SparkTrainer {
         }
     }
 
-
-    /** DL4J's training statistics of the last {@code fit}, when collected; otherwise {@code null}. */
+    /** DL4J's statistics of the latest {@link #fit} so far, or {@code null} when they are not collected. */
     public SparkTrainingStats trainingStats() {
-        return trainingStats;
+        return collectStats && lastSparkNet != null ? lastSparkNet.getSparkTrainingStats() : null;
     }
 
     /** Follows each epoch round by round, e.g. a progress bar on the driver's terminal. */
@@ -90,6 +93,7 @@ public final class SparkTrainer {
         int vocabSize = data.vocabulary().size();
         ParameterAveragingTrainingMaster master = trainingMaster();
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, network, master);
+        lastSparkNet = sparkNet;
         JavaRDD<TokenBatch> validation = null;
         if (data.valTokens() > 0) {
             WindowPlan plan = WindowPlan.inOrder(data.trainTokens(), data.valTokens(), config.numSteps(), config.batchSize());
@@ -106,7 +110,6 @@ public final class SparkTrainer {
             if (validation != null) {
                 validation.unpersist(false);
             }
-            trainingStats = collectStats ? sparkNet.getSparkTrainingStats() : null;
         }
         return sparkNet.getNetwork();
     }
@@ -129,6 +132,7 @@ public final class SparkTrainer {
                 sparkNet.fit(minibatches.filter(b -> b.id() >= from && b.id() < to).mapPartitions(batches -> {
                     // Spark runs this while building the task's iterators, before DL4J's worker creates any array.
                     GpuBinding.bindCurrentThread();
+                    TaskThreads.limitToTaskCores();
                     return new MappedIterator<>(batches, b -> b.toDataSet(vocabSize));
                 }, true));
                 requireFinite(epoch, sparkNet.getNetwork().params().sumNumber().doubleValue(), "the weights");
@@ -179,7 +183,7 @@ public final class SparkTrainer {
     }
 
     /** The epoch's windows over the training head: d2l random sampling, or sequential streams for truncated BPTT. */
-    WindowPlan epochPlan(int epoch, long trainTokens) {
+    public WindowPlan epochPlan(int epoch, long trainTokens) {
         if (config.sampling() == Sampling.SEQUENTIAL) {
             return WindowPlan.sequential(0, trainTokens, config.numSteps(), config.batchSize(),
                     config.averagingFrequency(), config.seed(), epoch);
