@@ -84,9 +84,6 @@ public final class Benchmark {
     }
 
     static ObjectNode run(BenchmarkOptions options) throws IOException {
-        // DL4J stamps its training statistics with a clock that queries pool.ntp.org by default (ten failing
-        // attempts, then an exception, on a machine without network); the local clock is what we want to time.
-        System.setProperty("org.deeplearning4j.spark.time.TimeSource", "org.deeplearning4j.spark.time.SystemClockTimeSource");
         Map<String, String> settings = new LinkedHashMap<>(options.settings());
         settings.put("epochs", Integer.toString(Math.max(1, options.warmupEpochs() + options.epochs())));
         TrainConfig config = ConfigLoader.load(null, settings);

@@ -1,8 +1,7 @@
 package dev.lstmspark.evaluation;
 
 import dev.lstmspark.batches.TokenBatch;
-import dev.lstmspark.training.GpuBinding;
-import dev.lstmspark.training.TaskThreads;
+import dev.lstmspark.training.ExecutorTask;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -27,8 +26,7 @@ public final class PerplexityEvaluator {
             double[] total = batches.mapPartitions(it -> {
                         double[] sums = new double[2];
                         if (it.hasNext()) {
-                            GpuBinding.bindCurrentThread();
-                            TaskThreads.limitToTaskCores();
+                            ExecutorTask.prepare();
                             MultiLayerNetwork local = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configuration));
                             local.init(parameters.value(), true);
                             while (it.hasNext()) {

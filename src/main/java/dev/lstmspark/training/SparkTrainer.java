@@ -131,8 +131,7 @@ public final class SparkTrainer {
                 long to = Math.min(plan.numBatches(), first + perRound);
                 sparkNet.fit(minibatches.filter(b -> b.id() >= from && b.id() < to).mapPartitions(batches -> {
                     // Spark runs this while building the task's iterators, before DL4J's worker creates any array.
-                    GpuBinding.bindCurrentThread();
-                    TaskThreads.limitToTaskCores();
+                    ExecutorTask.prepare();
                     return new MappedIterator<>(batches, b -> b.toDataSet(vocabSize));
                 }, true));
                 requireFinite(epoch, sparkNet.getNetwork().params().sumNumber().doubleValue(), "the weights");

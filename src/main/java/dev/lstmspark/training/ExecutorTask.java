@@ -1,0 +1,14 @@
+package dev.lstmspark.training;
+
+/** What every training and validation task does on its executor before ND4J creates its first array. */
+public final class ExecutorTask {
+
+    private ExecutorTask() {
+    }
+
+    /** Binds ND4J to the GPU Spark assigned the task (if any) and sizes its threads to the task's cores. */
+    public static void prepare() {
+        GpuBinding.bindCurrentThread();
+        TaskThreads.limitToTaskCores();
+    }
+}
