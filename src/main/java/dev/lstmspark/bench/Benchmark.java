@@ -14,7 +14,7 @@ import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.corpus.CorpusLocator;
 import dev.lstmspark.model.GlobalNormClipping;
-import dev.lstmspark.model.LstmNetworks;
+import dev.lstmspark.model.RecurrentNetworks;
 import dev.lstmspark.model.ModelSpec;
 import dev.lstmspark.report.Hardware;
 import dev.lstmspark.training.EpochMetrics;
@@ -121,6 +121,8 @@ public final class Benchmark {
             setup.put("batch_size", config.batchSize());
             setup.put("num_steps", config.numSteps());
             setup.put("hidden", config.hidden());
+            setup.put("layers", config.layers());
+            setup.put("cell", config.cell().name().toLowerCase(Locale.ROOT));
             setup.put("workers", new SparkTrainer(sc, config).workers());
             setup.put("averaging_frequency", config.averagingFrequency());
             setup.put("sampling", config.sampling().name().toLowerCase(Locale.ROOT));
@@ -179,7 +181,7 @@ public final class Benchmark {
      * training uses. Times the one-hot {@code DataSet} construction separately.
      */
     static ObjectNode singleJvm(TrainConfig config, int[] tokens, int vocabSize, int warmup, int iterations) {
-        MultiLayerNetwork net = LstmNetworks.create(ModelSpec.of(config, vocabSize));
+        MultiLayerNetwork net = RecurrentNetworks.create(ModelSpec.of(config, vocabSize));
         net.setListeners(new GlobalNormClipping(config.clip()));
         WindowPlan plan = WindowPlan.random(0, tokens.length, config.numSteps(), config.batchSize(), config.seed(), 1);
         List<TokenBatch> batches = InMemoryBatches.build(tokens, plan);

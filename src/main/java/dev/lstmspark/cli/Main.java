@@ -13,7 +13,7 @@ import java.io.PrintWriter;
 
 /** {@code lstm-spark train | evaluate | generate}: parses flags and hands over to the command's method. */
 @Command(name = "lstm-spark", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Train, evaluate and sample LSTM language models on Apache Spark with Deeplearning4j.",
+        description = "Train, evaluate and sample LSTM and GRU language models on Apache Spark with Deeplearning4j.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, GenerateCommand.class})
 public final class Main implements Runnable {
 

@@ -31,7 +31,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /** {@code train}: reads the corpus with Spark, trains with parameter averaging, writes the run directory. */
-@Command(name = "train", mixinStandardHelpOptions = true, description = "Train an LSTM language model on a corpus with Spark.")
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train an LSTM or GRU language model on a corpus with Spark.")
 public final class TrainCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
     public static final String TRAINING_STATS_FILE = "training-stats.html";

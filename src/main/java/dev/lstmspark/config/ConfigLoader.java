@@ -30,7 +30,7 @@ public final class ConfigLoader {
 
     /** The keys a file or a flag may set, in the order the README documents them. */
     public static final List<String> KEYS = List.of(
-            "corpus", "tokens", "min-freq", "batch-size", "num-steps", "sampling", "hidden", "layers",
+            "corpus", "tokens", "min-freq", "batch-size", "num-steps", "sampling", "hidden", "layers", "cell",
             "forget-gate-bias", "init-std", "lr", "clip", "epochs", "seed", "workers", "averaging-frequency",
             "val-fraction", "out", "master", "sample-prefixes", "sample-length", "sample-every", "checkpoint-every", "keep", "plot-scale");
 
@@ -41,9 +41,10 @@ public final class ConfigLoader {
             Map.entry("batch-size", "sequences per minibatch, per worker"),
             Map.entry("num-steps", "time steps per sequence"),
             Map.entry("sampling", "random (d2l seq_data_iter_random) or sequential (state carried by truncated BPTT)"),
-            Map.entry("hidden", "LSTM units per layer"),
-            Map.entry("layers", "stacked LSTM layers"),
-            Map.entry("forget-gate-bias", "initial forget-gate bias (d2l: 0)"),
+            Map.entry("hidden", "hidden units per layer"),
+            Map.entry("layers", "stacked recurrent layers"),
+            Map.entry("cell", "recurrent cell of every layer: lstm or gru"),
+            Map.entry("forget-gate-bias", "initial forget-gate bias of LSTM cells (d2l: 0); must be 0 with cell gru"),
             Map.entry("init-std", "standard deviation of the normal weight initialization"),
             Map.entry("lr", "SGD learning rate"),
             Map.entry("clip", "maximum global L2 norm of the gradient; 0 turns clipping off"),
@@ -153,6 +154,12 @@ public final class ConfigLoader {
         if (master.isEmpty()) {
             throw new ConfigException("master must not be empty: use local[*], local[N] or a cluster URL");
         }
+        CellType cell = enumValue(v, "cell", CellType.class);
+        double forgetGateBias = finiteDouble(v, "forget-gate-bias");
+        if (cell == CellType.GRU && forgetGateBias != 0) {
+            throw new ConfigException("forget-gate-bias " + v.get("forget-gate-bias").trim()
+                    + " applies only to cell lstm: a GRU has no forget gate; remove it or set it to 0");
+        }
         List<String> prefixes = Arrays.stream(v.get("sample-prefixes").split(","))
                 .map(String::trim).filter(s -> !s.isEmpty()).toList();
         return new TrainConfig(
@@ -164,7 +171,8 @@ public final class ConfigLoader {
                 enumValue(v, "sampling", Sampling.class),
                 intAtLeast(v, "hidden", 1),
                 intAtLeast(v, "layers", 1),
-                finiteDouble(v, "forget-gate-bias"),
+                cell,
+                forgetGateBias,
                 positiveDouble(v, "init-std"),
                 positiveDouble(v, "lr"),
                 nonNegativeDouble(v, "clip"),

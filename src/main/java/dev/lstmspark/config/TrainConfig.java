@@ -18,6 +18,7 @@ public record TrainConfig(
         Sampling sampling,
         int hidden,
         int layers,
+        CellType cell,
         double forgetGateBias,
         double initStd,
         double lr,
@@ -55,6 +56,7 @@ public record TrainConfig(
         p.setProperty("sampling", sampling.name().toLowerCase());
         p.setProperty("hidden", Integer.toString(hidden));
         p.setProperty("layers", Integer.toString(layers));
+        p.setProperty("cell", cell.name().toLowerCase());
         p.setProperty("forget-gate-bias", Double.toString(forgetGateBias));
         p.setProperty("init-std", Double.toString(initStd));
         p.setProperty("lr", Double.toString(lr));

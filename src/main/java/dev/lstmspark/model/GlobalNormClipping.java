@@ -12,7 +12,7 @@ import java.io.Serializable;
  * {@code maxNorm}. DL4J's own gradient normalization works per layer or per parameter, never globally.
  *
  * <p>It runs as a listener at {@code onGradientCalculation}, after backpropagation and before the updater,
- * on the network's single flattened gradient view. Networks built by {@link LstmNetworks} leave the gradient as
+ * on the network's single flattened gradient view. Networks built by {@link RecurrentNetworks} leave the gradient as
  * the sum over the minibatch's tokens, so this first divides by the number of predicted tokens (d2l's
  * {@code loss.mean()}), then clips. {@code maxNorm} 0 turns clipping off but keeps the mean.
  */

@@ -96,8 +96,8 @@ public final class PerplexityPlot {
 
     /** The run's key settings, e.g. {@code char LSTM hidden 256 x 1, 32 x 35, lr 1, clip 1, 2 workers}. */
     public static String title(TrainConfig config, int workers) {
-        return String.format(Locale.ROOT, "%s LSTM hidden %d x %d, %d x %d, lr %s, %s, %d worker%s",
-                config.tokens().name().toLowerCase(Locale.ROOT), config.hidden(), config.layers(),
+        return String.format(Locale.ROOT, "%s %s hidden %d x %d, %d x %d, lr %s, %s, %d worker%s",
+                config.tokens().name().toLowerCase(Locale.ROOT), config.cell().name(), config.hidden(), config.layers(),
                 config.batchSize(), config.numSteps(), plain(config.lr()),
                 config.clip() > 0 ? "clip " + plain(config.clip()) : "no clipping",
                 workers, workers == 1 ? "" : "s");

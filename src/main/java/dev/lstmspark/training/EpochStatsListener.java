@@ -47,7 +47,7 @@ public final class EpochStatsListener extends BaseTrainingListener implements Se
 
     @Override
     public void onGradientCalculation(Model model) {
-        // Networks from LstmNetworks report the minibatch's summed cross-entropy as the score (miniBatch=false).
+        // Networks from RecurrentNetworks report the minibatch's summed cross-entropy as the score (miniBatch=false).
         INDArray labels = ((MultiLayerNetwork) model).getLabels();
         crossEntropy.add(model.score());
         tokens.add(labels.size(0) * labels.size(2));

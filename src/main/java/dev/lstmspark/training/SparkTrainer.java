@@ -8,7 +8,7 @@ import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.evaluation.Perplexity;
 import dev.lstmspark.evaluation.PerplexityEvaluator;
 import dev.lstmspark.model.GlobalNormClipping;
-import dev.lstmspark.model.LstmNetworks;
+import dev.lstmspark.model.RecurrentNetworks;
 import dev.lstmspark.model.ModelSpec;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -80,7 +80,7 @@ public final class SparkTrainer {
 
     /** A new network for this configuration and vocabulary. */
     public MultiLayerNetwork newNetwork(int vocabSize) {
-        return LstmNetworks.create(ModelSpec.of(config, vocabSize));
+        return RecurrentNetworks.create(ModelSpec.of(config, vocabSize));
     }
 
     /**

@@ -85,6 +85,7 @@ class ConfigLoaderTest {
             "plot-scale|cubic|plot-scale must be one of [log, linear], got 'cubic'",
             "keep|0|keep must be positive",
             "checkpoint-every|0|checkpoint-every must be positive",
+            "cell|rnn|cell must be one of [gru, lstm], got 'rnn'",
             "colour|red|unknown config key 'colour'"})
     void invalidValuesAreRejectedNamingTheKey(String key, String value, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(key, value)));
@@ -103,5 +104,22 @@ class ConfigLoaderTest {
     void missingConfigFileIsNamed() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("conf/nope.properties"), Map.of()));
         assertTrue(e.getMessage().contains("conf/nope.properties"), e.getMessage());
+    }
+
+    @Test
+    void cellIsLstmUnlessGruIsAsked() {
+        assertEquals(CellType.LSTM, ConfigLoader.load(null, Map.of()).cell());
+        TrainConfig gru = ConfigLoader.load(null, Map.of("cell", "GRU"));
+        assertEquals(CellType.GRU, gru.cell());
+        assertEquals("gru", gru.toProperties().getProperty("cell"));
+    }
+
+    /** A GRU has no forget gate: a bias meant for one must not be silently ignored. */
+    @Test
+    void forgetGateBiasWithGruIsRejected() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("cell", "gru", "forget-gate-bias", "1")));
+        assertTrue(e.getMessage().contains("forget-gate-bias 1 applies only to cell lstm"), e.getMessage());
+        assertEquals(1.0, ConfigLoader.load(null, Map.of("cell", "lstm", "forget-gate-bias", "1")).forgetGateBias());
     }
 }

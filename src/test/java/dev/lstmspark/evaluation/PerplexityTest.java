@@ -1,8 +1,9 @@
 package dev.lstmspark.evaluation;
 
+import dev.lstmspark.config.CellType;
 import dev.lstmspark.TestSupport;
 import dev.lstmspark.batches.TokenBatch;
-import dev.lstmspark.model.LstmNetworks;
+import dev.lstmspark.model.RecurrentNetworks;
 import dev.lstmspark.model.ModelSpec;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -20,7 +21,7 @@ class PerplexityTest {
     @Test
     void untrainedModelWithZeroOutputWeightsHasPerplexityOfVocabularySize() {
         int vocab = 28;
-        MultiLayerNetwork net = LstmNetworks.create(new ModelSpec(vocab, 16, 1, 0, 0.01, 1, 7, 0));
+        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(vocab, 16, 1, CellType.LSTM, 0, 0.01, 1, 7, 0));
         net.getLayer(1).getParam("W").assign(0);
         net.getLayer(1).getParam("b").assign(0);
         List<TokenBatch> batches = randomBatches(vocab, 5);

@@ -1,7 +1,8 @@
 package dev.lstmspark.generation;
 
+import dev.lstmspark.config.CellType;
 import dev.lstmspark.config.TokenKind;
-import dev.lstmspark.model.LstmNetworks;
+import dev.lstmspark.model.RecurrentNetworks;
 import dev.lstmspark.model.ModelSpec;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -17,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TextGeneratorTest {
     private final Vocabulary vocabulary = new Vocabulary(TokenKind.CHAR, List.of("<unk>", " ", "e", "t", "h", "i", "m"));
-    private final MultiLayerNetwork net = LstmNetworks.create(new ModelSpec(vocabulary.size(), 16, 1, 0, 0.5, 1, 3, 0));
+    private final MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(vocabulary.size(), 16, 1, CellType.LSTM, 0, 0.5, 1, 3, 0));
 
     @Test
     void lettersOutsideTheVocabularyBecomeUnknownInsteadOfFailing() {

@@ -1,5 +1,6 @@
 package dev.lstmspark.model;
 
+import dev.lstmspark.config.CellType;
 import dev.lstmspark.batches.TokenBatch;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class GlobalNormClippingTest {
     void sgdStepOfATrainingNetworkHasGlobalNormAtMostLrTimesClip() {
         double lr = 0.5;
         double clip = 0.1;
-        MultiLayerNetwork net = LstmNetworks.create(new ModelSpec(6, 8, 2, 0, 0.5, lr, 11, 0));
+        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.LSTM, 0, 0.5, lr, 11, 0));
         net.setListeners(new GlobalNormClipping(clip));
         DataSet ds = new TokenBatch(0, new int[][] {{1, 2, 3, 4, 5, 1, 2}, {5, 4, 3, 2, 1, 5, 4}}).toDataSet(6);
         INDArray before = net.params().dup();
@@ -44,7 +45,7 @@ class GlobalNormClippingTest {
         double step = net.params().sub(before).norm2Number().doubleValue();
         assertEquals(lr * clip, step, 1e-4, "gradient of a fresh net exceeds the clip, so the step is exactly lr * clip");
 
-        MultiLayerNetwork unclipped = LstmNetworks.create(new ModelSpec(6, 8, 2, 0, 0.5, lr, 11, 0));
+        MultiLayerNetwork unclipped = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.LSTM, 0, 0.5, lr, 11, 0));
         unclipped.setListeners(new GlobalNormClipping(100));
         unclipped.fit(ds);
         double free = unclipped.params().sub(before).norm2Number().doubleValue();

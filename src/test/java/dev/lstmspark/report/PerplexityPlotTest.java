@@ -74,9 +74,9 @@ class PerplexityPlotTest {
     void titleAndSubtitleNameTheKeySettings() {
         assertEquals("char LSTM hidden 256 x 1, 32 x 35, lr 1, clip 1, 2 workers",
                 PerplexityPlot.title(ReportFixtures.defaults(), 2));
-        assertEquals("word LSTM hidden 128 x 2, 16 x 20, lr 0.5, no clipping, 1 worker",
+        assertEquals("word GRU hidden 128 x 2, 16 x 20, lr 0.5, no clipping, 1 worker",
                 PerplexityPlot.title(ReportFixtures.with(Map.of("tokens", "word", "hidden", "128", "layers", "2",
-                        "batch-size", "16", "num-steps", "20", "lr", "0.5", "clip", "0")), 1));
+                        "cell", "gru", "batch-size", "16", "num-steps", "20", "lr", "0.5", "clip", "0")), 1));
         assertEquals("timemachine.txt, random sampling, averaging every 5 minibatches",
                 PerplexityPlot.subtitle(ReportFixtures.defaults()));
         assertEquals("books, sequential sampling, averaging every 1 minibatch",

@@ -103,7 +103,7 @@ class RunReportTest {
         assertEquals("512", text(doc, "//table[@class='settings']//tr[th='hidden']/td[1]"));
         assertEquals("0.5", text(doc, "//table[@class='settings']//tr[th='lr']/td[1]"));
         assertEquals("a,b", text(doc, "//table[@class='settings']//tr[th='sample-prefixes']/td[1]"));
-        assertEquals("LSTM units per layer", text(doc, "//table[@class='settings']//tr[th='hidden']/td[2]"));
+        assertEquals("hidden units per layer", text(doc, "//table[@class='settings']//tr[th='hidden']/td[2]"));
         assertEquals("corpus", text(doc, "//table[@class='settings']//tr[1]/th"));
         assertEquals(config.toProperties().size(),
                 ((Number) XPathFactory.newInstance().newXPath().evaluate("count(//table[@class='settings']//tr)", doc,

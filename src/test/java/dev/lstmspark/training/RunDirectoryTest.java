@@ -1,9 +1,10 @@
 package dev.lstmspark.training;
 
+import dev.lstmspark.config.CellType;
 import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.TokenKind;
 import dev.lstmspark.config.TrainConfig;
-import dev.lstmspark.model.LstmNetworks;
+import dev.lstmspark.model.RecurrentNetworks;
 import dev.lstmspark.model.ModelSpec;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.apache.hadoop.conf.Configuration;
@@ -27,7 +28,7 @@ class RunDirectoryTest {
     private final TrainConfig config = ConfigLoader.load(null, Map.of("hidden", "8", "out", "unused"));
 
     private MultiLayerNetwork net(long seed) {
-        return LstmNetworks.create(new ModelSpec(vocabulary.size(), 8, 1, 0, 0.1, 1, seed, 0));
+        return RecurrentNetworks.create(new ModelSpec(vocabulary.size(), 8, 1, CellType.LSTM, 0, 0.1, 1, seed, 0));
     }
 
     private static EpochMetrics metrics(int epoch) {

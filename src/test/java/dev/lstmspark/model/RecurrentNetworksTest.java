@@ -1,7 +1,9 @@
 package dev.lstmspark.model;
 
+import dev.lstmspark.config.CellType;
 import dev.lstmspark.batches.TokenBatch;
 import dev.lstmspark.evaluation.CrossEntropy;
+import dev.lstmspark.model.gru.Gru;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -11,11 +13,11 @@ import org.nd4j.linalg.dataset.DataSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class LstmNetworksTest {
+class RecurrentNetworksTest {
 
     @Test
     void stacksLstmLayersAndInitializesAsD2l() {
-        MultiLayerNetwork net = LstmNetworks.create(new ModelSpec(6, 8, 2, 0, 0.01, 1, 1, 0));
+        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.LSTM, 0, 0.01, 1, 1, 0));
         assertEquals(3, net.getnLayers());
         // An LSTM layer has input weights [in, 4h], recurrent weights [h, 4h] and biases [4h].
         long first = 6 * 32 + 8 * 32 + 32;
@@ -31,7 +33,7 @@ class LstmNetworksTest {
 
     @Test
     void sequentialSamplingUsesTruncatedBpttOfNumSteps() {
-        MultiLayerNetwork net = LstmNetworks.create(new ModelSpec(6, 8, 1, 1, 0.01, 1, 1, 35));
+        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 1, CellType.LSTM, 1, 0.01, 1, 1, 35));
         assertEquals(BackpropType.TruncatedBPTT, net.getLayerWiseConfigurations().getBackpropType());
         assertEquals(35, net.getLayerWiseConfigurations().getTbpttFwdLength());
         assertEquals(1.0, net.getLayer(0).getParam("b").sumNumber().doubleValue() / 8, 1e-6, "forget-gate bias 1 on its 8 units");
@@ -40,23 +42,49 @@ class LstmNetworksTest {
     /** d2l's deep RNN section: two stacked LSTM layers learn a small periodic corpus. */
     @Test
     void twoLayerLstmLearnsARegularSequence() {
-        int vocab = 6;
-        MultiLayerNetwork net = LstmNetworks.create(new ModelSpec(vocab, 24, 2, 0, 0.1, 1, 5, 0));
+        assertLearnsTheCycle(new ModelSpec(VOCAB, 24, 2, CellType.LSTM, 0, 0.1, 1, 5, 0));
+    }
+
+    /** d2l's GRU section: the same corpus with GRU cells, one layer and two. */
+    @Test
+    void gruLearnsARegularSequence() {
+        assertLearnsTheCycle(new ModelSpec(VOCAB, 24, 1, CellType.GRU, 0, 0.1, 1, 5, 0));
+        assertLearnsTheCycle(new ModelSpec(VOCAB, 24, 2, CellType.GRU, 0, 0.1, 1, 5, 0));
+    }
+
+    @Test
+    void gruLayersHaveThreeGateBlocksAndD2lInitialization() {
+        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.GRU, 0, 0.01, 1, 1, 0));
+        assertTrue(net.getLayerWiseConfigurations().getConf(0).getLayer() instanceof Gru);
+        assertTrue(net.getLayerWiseConfigurations().getConf(1).getLayer() instanceof Gru);
+        // A GRU layer has input weights [in, 3h], recurrent weights [h, 3h] and biases [3h].
+        long first = 6 * 24 + 8 * 24 + 24;
+        long second = 8 * 24 + 8 * 24 + 24;
+        long output = 8 * 6 + 6;
+        assertEquals(first + second + output, net.numParams());
+        assertEquals(0.01, net.getLayer(0).getParam("RW").stdNumber().doubleValue(), 0.003, "weights from N(0, 0.01)");
+        assertEquals(0.0, net.getLayer(0).getParam("b").amaxNumber().doubleValue(), "zero biases");
+    }
+
+    private static final int VOCAB = 6;
+
+    private static void assertLearnsTheCycle(ModelSpec spec) {
+        MultiLayerNetwork net = RecurrentNetworks.create(spec);
         net.setListeners(new GlobalNormClipping(1));
         int[][] rows = new int[4][13];
         for (int r = 0; r < rows.length; r++) {
             for (int t = 0; t < rows[r].length; t++) {
-                rows[r][t] = 1 + (r + t) % (vocab - 1);
+                rows[r][t] = 1 + (r + t) % (VOCAB - 1);
             }
         }
         TokenBatch batch = new TokenBatch(0, rows);
-        DataSet ds = batch.toDataSet(vocab);
-        double before = CrossEntropy.of(net, batch, vocab).value();
+        DataSet ds = batch.toDataSet(VOCAB);
+        double before = CrossEntropy.of(net, batch, VOCAB).value();
         for (int i = 0; i < 300; i++) {
             net.fit(ds);
         }
-        double after = CrossEntropy.of(net, batch, vocab).value();
-        assertTrue(before > 4.5, "starts near uniform over 6 tokens: " + before);
-        assertTrue(after < 1.2, "learns the cycle: perplexity " + after);
+        double after = CrossEntropy.of(net, batch, VOCAB).value();
+        assertTrue(before > 4.5, spec + " starts near uniform over 6 tokens: " + before);
+        assertTrue(after < 1.2, spec + " learns the cycle: perplexity " + after);
     }
 }

@@ -1,10 +1,13 @@
 package dev.lstmspark.model;
 
+import dev.lstmspark.config.CellType;
+import dev.lstmspark.model.gru.Gru;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
 import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
@@ -12,15 +15,16 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** Builds d2l's character LSTM language model as a DL4J network. */
-public final class LstmNetworks {
+/** Builds d2l's recurrent language models (LSTM or GRU cells, one or more layers) as DL4J networks. */
+public final class RecurrentNetworks {
 
-    private LstmNetworks() {
+    private RecurrentNetworks() {
     }
 
     /**
-     * One-hot inputs, {@code layers} LSTM layers of {@code hidden} units and a softmax over the vocabulary with
-     * cross-entropy loss; weights from N(0, initStd), zero biases except the configurable forget-gate bias; SGD.
+     * One-hot inputs, {@code layers} recurrent layers of {@code hidden} units ({@link CellType#LSTM}: DL4J's LSTM;
+     * {@link CellType#GRU}: {@link Gru}) and a softmax over the vocabulary with cross-entropy loss; weights from
+     * N(0, initStd), zero biases except the configurable LSTM forget-gate bias; SGD.
      *
      * <p>{@code miniBatch(false)} makes DL4J report the summed cross-entropy of a minibatch as its score and
      * leave gradients unscaled: {@link GlobalNormClipping} turns them into d2l's per-token mean, then clips.
@@ -35,13 +39,7 @@ public final class LstmNetworks {
                 .biasInit(0)
                 .list();
         for (int i = 0; i < spec.layers(); i++) {
-            list.layer(new LSTM.Builder()
-                    .nIn(i == 0 ? spec.vocabSize() : spec.hidden())
-                    .nOut(spec.hidden())
-                    .activation(Activation.TANH)
-                    .gateActivationFunction(Activation.SIGMOID)
-                    .forgetGateBiasInit(spec.forgetGateBias())
-                    .build());
+            list.layer(recurrentLayer(spec, i == 0 ? spec.vocabSize() : spec.hidden()));
         }
         list.layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                 .nIn(spec.hidden())
@@ -54,6 +52,22 @@ public final class LstmNetworks {
                     .tBPTTBackwardLength(spec.truncatedBpttLength());
         }
         return list.build();
+    }
+
+    private static Layer recurrentLayer(ModelSpec spec, int nIn) {
+        return switch (spec.cell()) {
+            case LSTM -> new LSTM.Builder()
+                    .nIn(nIn)
+                    .nOut(spec.hidden())
+                    .activation(Activation.TANH)
+                    .gateActivationFunction(Activation.SIGMOID)
+                    .forgetGateBiasInit(spec.forgetGateBias())
+                    .build();
+            case GRU -> new Gru.Builder()
+                    .nIn(nIn)
+                    .nOut(spec.hidden())
+                    .build();
+        };
     }
 
     /** A freshly initialized network. */

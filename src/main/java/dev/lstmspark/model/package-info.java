@@ -1,0 +1,18 @@
+/**
+ * The fourth stage of the data flow: the DL4J network that the training stage fits, and the saved form that
+ * {@code evaluate} and {@code generate} load.
+ *
+ * <p>{@link dev.lstmspark.model.RecurrentNetworks} builds the recurrent network from a
+ * {@link dev.lstmspark.model.ModelSpec} (derived from the {@link dev.lstmspark.config.TrainConfig} and the vocabulary
+ * size): one-hot inputs, stacked recurrent layers (DL4J's LSTM, or the GRU of {@code dev.lstmspark.model.gru}, which DL4J
+ * lacks), a softmax with cross-entropy loss, SGD, and truncated BPTT when
+ * sampling is sequential. It sets {@code miniBatch(false)}, so DL4J reports a minibatch's summed cross-entropy and
+ * leaves gradients unscaled; {@link dev.lstmspark.model.GlobalNormClipping}, a listener at
+ * {@code onGradientCalculation}, divides them by the predicted tokens (d2l's mean) and clips their global L2 norm,
+ * which DL4J's own per-layer or per-parameter normalization cannot do.
+ *
+ * <p>{@link dev.lstmspark.model.SavedModel} loads {@code model.zip}, {@code vocab.json} and
+ * {@code config.properties} from a run directory on any Hadoop file system, and rejects a vocabulary whose size
+ * does not match the network's output; {@link dev.lstmspark.model.ModelFileException} names the file and the fix.
+ */
+package dev.lstmspark.model;
