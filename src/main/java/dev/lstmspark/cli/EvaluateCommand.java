@@ -52,8 +52,14 @@ public final class EvaluateCommand implements Callable<Integer> {
     /** Perplexity over in-order windows of the whole corpus, minibatches as the model was trained with. */
     public static Evaluation evaluate(JavaSparkContext sc, SavedModel saved, String corpusUri, String corpusName) {
         org.apache.spark.api.java.JavaRDD<String> lines = TrainingData.readLines(sc, corpusUri, corpusName);
-        long unknown = EncodedCorpus.countUnknown(lines, saved.vocabulary());
-        EncodedCorpus encoded = EncodedCorpus.encode(lines, saved.vocabulary());
+        long unknown;
+        EncodedCorpus encoded;
+        try {
+            unknown = EncodedCorpus.countUnknown(lines, saved.vocabulary());
+            encoded = EncodedCorpus.encode(lines, saved.vocabulary());
+        } finally {
+            lines.unpersist(false);
+        }
         try {
             int numSteps = saved.config().numSteps();
             if (encoded.size() < numSteps + 1) {

@@ -7,6 +7,7 @@ import dev.lstmspark.vocabulary.Vocabulary;
 import dev.lstmspark.vocabulary.VocabularyCounter;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
 
 import java.util.List;
 
@@ -19,11 +20,17 @@ public record TrainingData(Vocabulary vocabulary, EncodedCorpus corpus, long tra
     /** Reads {@code corpusUri} (any Hadoop-compatible path) and checks it can fill at least one minibatch. */
     public static TrainingData load(JavaSparkContext sc, String corpusUri, String corpusName, TrainConfig config) {
         JavaRDD<String> lines = readLines(sc, corpusUri, corpusName);
-        Vocabulary vocabulary = VocabularyCounter.build(lines, config.tokens(), config.minFreq());
-        if (vocabulary.size() < 2) {
-            throw new CorpusException("corpus " + corpusName + " contains no letters (d2l preprocessing keeps only A-Z and a-z): give an English text file");
+        Vocabulary vocabulary;
+        EncodedCorpus corpus;
+        try {
+            vocabulary = VocabularyCounter.build(lines, config.tokens(), config.minFreq());
+            if (vocabulary.size() < 2) {
+                throw new CorpusException("corpus " + corpusName + " contains no letters (d2l preprocessing keeps only A-Z and a-z): give an English text file");
+            }
+            corpus = EncodedCorpus.encode(lines, vocabulary);
+        } finally {
+            lines.unpersist(false);
         }
-        EncodedCorpus corpus = EncodedCorpus.encode(lines, vocabulary);
         long total = corpus.size();
         long val = (long) Math.floor(total * config.valFraction());
         long train = total - val;
@@ -48,7 +55,12 @@ public record TrainingData(Vocabulary vocabulary, EncodedCorpus corpus, long tra
         return (long) (config.batchSize() + 1) * config.numSteps();
     }
 
-    /** Lines of a text file (or directory of them) through Hadoop, failing with one line if the path is missing. */
+    /**
+     * Lines of a text file (or directory of them) through Hadoop, failing with one line if the path is missing or
+     * not UTF-8 text. The lines are persisted (serialized, spilling to disk), because checking, counting and
+     * encoding each pass over them and a corpus on HDFS or S3 should be read once: the caller unpersists them
+     * once the corpus is encoded.
+     */
     public static JavaRDD<String> readLines(JavaSparkContext sc, String corpusUri, String corpusName) {
         try {
             org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(corpusUri);
@@ -59,8 +71,14 @@ public record TrainingData(Vocabulary vocabulary, EncodedCorpus corpus, long tra
         } catch (java.io.IOException e) {
             throw new CorpusException("corpus " + corpusName + " cannot be opened (" + e.getMessage() + "): check the path and its file system settings", e);
         }
-        JavaRDD<String> lines = sc.textFile(corpusUri, Math.max(2, sc.defaultParallelism()));
-        requireText(lines, corpusName);
+        JavaRDD<String> lines = sc.textFile(corpusUri, Math.max(2, sc.defaultParallelism()))
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        try {
+            requireText(lines, corpusName);
+        } catch (RuntimeException e) {
+            lines.unpersist(false);
+            throw e;
+        }
         return lines;
     }
 
