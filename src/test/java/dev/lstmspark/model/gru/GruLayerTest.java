@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.api.layers.RecurrentLayer;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -260,6 +261,28 @@ class GruLayerTest {
         }
         double after = net.score(data);
         assertTrue(after < 0.7 * before, "score " + before + " -> " + after);
+    }
+
+    /** DL4J's other recurrent layout, [minibatch, time, size]: same numbers, transposed. */
+    @Test
+    void timeMajorLayoutGivesTheSameStates() {
+        MultiLayerNetwork ncw = network(1, 19, BackpropType.Standard);
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(19).dataType(DataType.DOUBLE).updater(new NoOp()).list()
+                .layer(new Gru.Builder().nIn(N_IN).nOut(N_OUT).dataFormat(RNNFormat.NWC).build())
+                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).dataFormat(RNNFormat.NWC)
+                        .nIn(N_OUT).nOut(3).activation(Activation.SOFTMAX).build())
+                .build();
+        MultiLayerNetwork nwc = new MultiLayerNetwork(conf);
+        nwc.init(ncw.params().dup(), false);
+        INDArray x = randomInput(20);
+        INDArray expected = ncw.feedForward(x, false).get(1);
+        INDArray actual = nwc.feedForward(x.permute(0, 2, 1).dup(), false).get(1);
+        assertTrue(expected.permute(0, 2, 1).equalsWithEps(actual, 1e-12));
+        assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(nwc)
+                .input(x.permute(0, 2, 1).dup()).labels(randomLabels(21).permute(0, 2, 1).dup())
+                .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)
+                .print(GradientCheckUtil.PrintMode.FAILURES_ONLY)));
     }
 
     @Test
