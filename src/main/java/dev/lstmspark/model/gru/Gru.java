@@ -77,18 +77,16 @@ public class Gru extends BaseRecurrentLayer {
         long updaterState = getIUpdater() == null ? 0 : getIUpdater().stateSize(numParams);
         long inference = 3 * nOut * steps;
         long training = inference + (4 + 3) * nOut * steps;
-        Map<CacheMode, Long> fixed = new HashMap<>();
+        Map<CacheMode, Long> zero = new HashMap<>();
         Map<CacheMode, Long> variable = new HashMap<>();
-        Map<CacheMode, Long> none = new HashMap<>();
         for (CacheMode mode : CacheMode.values()) {
-            fixed.put(mode, 0L);
+            zero.put(mode, 0L);
             variable.put(mode, training);
-            none.put(mode, 0L);
         }
         return new LayerMemoryReport.Builder(getLayerName(), Gru.class, inputType, getOutputType(-1, inputType))
                 .standardMemory(numParams, updaterState)
-                .workingMemory(0, inference, fixed, variable)
-                .cacheMemory(none, none)
+                .workingMemory(0, inference, zero, variable)
+                .cacheMemory(zero, zero)
                 .build();
     }
 

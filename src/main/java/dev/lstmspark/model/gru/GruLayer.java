@@ -125,6 +125,9 @@ public class GruLayer extends BaseRecurrentLayer<Gru> {
         INDArray dLdhStep = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[] {batch, n}, 'f');
         INDArray dLdRh = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[] {batch, n}, 'f');
         INDArray resetTimesPrevious = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[] {batch, n}, 'f');
+        INDArray oneMinusUpdate = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[] {batch, n}, 'f');
+        // dL/dh_{t-1} through the recurrence, written at step t and read at the start of step t-1.
+        INDArray dLdPrevious = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[] {batch, n}, 'f');
         INDArray dLdhNext = null;
         for (long t = steps - 1; t >= end; t--) {
             INDArray gates = fwd.gates.get(all(), all(), point(t));
@@ -143,13 +146,14 @@ public class GruLayer extends BaseRecurrentLayer<Gru> {
                 dLdhStep.addi(dLdhNext);
             }
             // h = z * h_prev + (1 - z) * c  =>  dc = dh (1 - z), dz = dh (h_prev - c)
-            dCandidate.assign(candidate).muli(candidate).rsubi(1).muli(dLdhStep).muli(update.rsub(1));
+            oneMinusUpdate.assign(update).rsubi(1);
+            dCandidate.assign(candidate).muli(candidate).rsubi(1).muli(dLdhStep).muli(oneMinusUpdate);
             if (previous != null) {
                 dUpdate.assign(previous).subi(candidate);
             } else {
                 dUpdate.assign(candidate).negi();
             }
-            dUpdate.muli(dLdhStep).muli(update).muli(update.rsub(1));
+            dUpdate.muli(dLdhStep).muli(update).muli(oneMinusUpdate);
 
             if (previous == null) {
                 // Zero initial state: the reset gate multiplies zeros and no recurrent weight saw a signal.
@@ -164,7 +168,6 @@ public class GruLayer extends BaseRecurrentLayer<Gru> {
             Nd4j.gemm(previous, dPre.get(all(), interval(0, 2 * n)), rwGatesGrad, true, false, 1.0, 1.0);
             if (t > end) {
                 // dh_prev = dh z + d(r h_prev) r + dPre_rz W_h[r,z]^T
-                INDArray dLdPrevious = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[] {batch, n}, 'f');
                 dLdPrevious.assign(dLdhStep).muli(update).addi(dLdRh.muli(reset));
                 Nd4j.gemm(dPre.get(all(), interval(0, 2 * n)), rwGates, dLdPrevious, false, true, 1.0, 1.0);
                 dLdhNext = dLdPrevious;

@@ -7,6 +7,10 @@ import java.util.Map;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.api.layers.RecurrentLayer;
 import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryUseMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -261,6 +265,18 @@ class GruLayerTest {
         }
         double after = net.score(data);
         assertTrue(after < 0.7 * before, "score " + before + " -> " + after);
+    }
+
+    @Test
+    void memoryReportCountsParametersAndPerStepWorkingMemory() {
+        MultiLayerNetwork net = network(1, 22, BackpropType.Standard);
+        Gru gru = (Gru) net.getLayerWiseConfigurations().getConf(0).getLayer();
+        LayerMemoryReport report = gru.getMemoryReport(InputType.recurrent(N_IN, STEPS));
+        assertEquals(net.getLayer(0).numParams(), report.getParameterSize());
+        assertEquals(3L * N_OUT * STEPS, report.getWorkingMemoryVariableInference());
+        assertEquals(10L * N_OUT * STEPS, report.getWorkingMemoryVariableTrain().get(CacheMode.NONE));
+        assertTrue(net.getLayerWiseConfigurations().getMemoryReport(InputType.recurrent(N_IN, STEPS))
+                .getTotalMemoryBytes(BATCH, MemoryUseMode.TRAINING, CacheMode.NONE) > 0);
     }
 
     /** DL4J's other recurrent layout, [minibatch, time, size]: same numbers, transposed. */
