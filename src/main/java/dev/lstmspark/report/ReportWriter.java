@@ -47,6 +47,8 @@ public final class ReportWriter implements EpochListener {
     private final PerplexityPlot plot;
     private final long startNanos = System.nanoTime();
     private final List<EpochMetrics> seen = new ArrayList<>();
+    /** Wall time of the epochs a resumed run trained before it was interrupted. */
+    private final Duration earlierTime;
     private boolean failedBefore;
     private String trainingStatsFile;
 
@@ -68,13 +70,24 @@ public final class ReportWriter implements EpochListener {
         this(config, localFolder(Objects.requireNonNull(dir, "dir")), workers, samples, hardware, logScale);
     }
 
-    /** Writes into a training run's directory, wherever it lives. */
+    /**
+     * Writes into a training run's directory, wherever it lives. A resumed run's report starts from the epochs
+     * its checkpoint restored, and its total time includes their wall time.
+     */
     public static ReportWriter forRun(TrainConfig config, RunDirectory run, int workers) {
-        return new ReportWriter(config, run::writeFile, workers, samplesFrom(run), Hardware.ofThisDriver(), config.plotLogScale());
+        return new ReportWriter(config, run::writeFile, workers, samplesFrom(run), Hardware.ofThisDriver(),
+                config.plotLogScale(), run.metrics());
     }
 
     public ReportWriter(TrainConfig config, Sink sink, int workers, Supplier<List<String>> samples,
                         Hardware hardware, boolean logScale) {
+        this(config, sink, workers, samples, hardware, logScale, List.of());
+    }
+
+    private ReportWriter(TrainConfig config, Sink sink, int workers, Supplier<List<String>> samples,
+                         Hardware hardware, boolean logScale, List<EpochMetrics> earlierEpochs) {
+        this.seen.addAll(earlierEpochs);
+        this.earlierTime = Duration.ofMillis(Math.round(1000 * earlierEpochs.stream().mapToDouble(EpochMetrics::seconds).sum()));
         this.config = Objects.requireNonNull(config, "config");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.workers = workers;
@@ -106,7 +119,7 @@ public final class ReportWriter implements EpochListener {
         }
         try {
             // Drawn bytes go into the page even when perplexity.png itself could not be written.
-            Duration total = Duration.ofNanos(System.nanoTime() - startNanos);
+            Duration total = earlierTime.plusNanos(System.nanoTime() - startNanos);
             RunReport report = new RunReport(config, workers, hardware, seen, samples.get(), total, png);
             if (trainingStatsFile != null) {
                 report.linkTrainingStats(trainingStatsFile);

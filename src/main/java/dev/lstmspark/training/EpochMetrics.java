@@ -1,5 +1,6 @@
 package dev.lstmspark.training;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -53,6 +54,22 @@ public record EpochMetrics(int epoch, double trainPerplexity, double valPerplexi
         o.put("executors", executors());
         executorIds.forEach(o.putArray("executor_ids")::add);
         return o.toString();
+    }
+
+    /** Reads back a {@link #toJson()} line, e.g. from the {@code metrics.jsonl} of a run being resumed. */
+    public static EpochMetrics fromJson(String line) {
+        try {
+            JsonNode o = JSON.readTree(line);
+            List<String> executorIds = new java.util.ArrayList<>();
+            o.path("executor_ids").forEach(id -> executorIds.add(id.asText()));
+            JsonNode val = o.get("val_perplexity");
+            return new EpochMetrics(o.get("epoch").asInt(), o.get("train_perplexity").asDouble(),
+                    val == null || val.isNull() ? Double.NaN : val.asDouble(), o.get("tokens").asLong(),
+                    o.get("minibatches").asLong(), o.get("seconds").asDouble(), o.get("fit_seconds").asDouble(),
+                    executorIds);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | NullPointerException e) {
+            throw new IllegalArgumentException("not a metrics line: " + line, e);
+        }
     }
 
     private static double round(double v) {

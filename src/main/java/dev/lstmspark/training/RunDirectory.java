@@ -126,6 +126,11 @@ public final class RunDirectory {
     }
 
     /** Adds one epoch's line to {@code metrics.jsonl}, rewriting the file (append is not on every file system). */
+    /** The epochs in {@code metrics.jsonl} so far: none for a new run, the checkpoint's after a resume. */
+    public List<EpochMetrics> metrics() {
+        return metricsLines.stream().map(EpochMetrics::fromJson).toList();
+    }
+
     public void appendMetrics(EpochMetrics metrics) {
         metricsLines.add(metrics.toJson());
         writeText(dir, METRICS_FILE, joinLines(metricsLines));

@@ -88,6 +88,24 @@ class ReportWriterTest {
         assertFalse(Files.exists(dir.resolve(RunReport.FILE_NAME)));
     }
 
+    /** A resumed run's page and plot carry on from the restored epochs instead of starting over. */
+    @Test
+    void aResumedRunsReportKeepsTheEpochsBeforeTheInterruption(@TempDir Path dir) throws IOException {
+        Path runDir = dir.resolve("run");
+        RunDirectory run = RunDirectory.open(runDir.toString(), new org.apache.hadoop.conf.Configuration());
+        List<EpochMetrics> epochs = ReportFixtures.decaying(3, true);
+        run.appendMetrics(epochs.get(0));
+        run.appendMetrics(epochs.get(1));
+
+        ReportWriter.forRun(ReportFixtures.defaults(), run, 2).onEpochEnd(epochs.get(2), null);
+        assertEquals(List.of(1, 2, 3), epochsInReport(runDir));
+        String html = Files.readString(runDir.resolve(RunReport.FILE_NAME), StandardCharsets.UTF_8);
+        java.util.regex.Matcher total = java.util.regex.Pattern.compile("total time ([0-9.]+) s").matcher(html);
+        assertTrue(total.find(), html);
+        double seconds = Double.parseDouble(total.group(1));
+        assertTrue(seconds >= 25 && seconds < 60, "the two restored epochs of 12.5 s count: " + seconds);
+    }
+
     @Test
     void readsSamplesFromTheRunDirectory(@TempDir Path dir) {
         RunDirectory run = RunDirectory.open(dir.resolve("run").toString(), new org.apache.hadoop.conf.Configuration());

@@ -53,6 +53,8 @@ class RunDirectoryTest {
         assertEquals(vocabulary, cp.vocabulary());
         assertEquals(config, cp.config());
         assertEquals(4, cp.metricsLines().size());
+        assertEquals(List.of(1, 2, 3, 4), resumed.metrics().stream().map(EpochMetrics::epoch).toList());
+        assertEquals(metrics(4), resumed.metrics().get(3), "read back as written, NaN validation included");
         assertEquals(4, resumed.readText(RunDirectory.METRICS_FILE).lines().count(), "epoch 5 is not counted twice");
         assertTrue(resumed.readText(RunDirectory.SAMPLES_FILE).endsWith("epoch 4 | a b\n"));
     }
