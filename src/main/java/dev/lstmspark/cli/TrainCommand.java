@@ -123,7 +123,7 @@ public final class TrainCommand implements Callable<Integer> {
             MultiLayerNetwork trained = trainer.fit(data, network, firstEpoch, listeners(config, data, run, trainer.workers(), stats));
             run.writeModel(trained);
             if (stats) {
-                exportTrainingStats(sc, trainer, run);
+                exportTrainingStats(trainer, run);
             }
             out.println(samples(trained, data, config, config.epochs()).stripTrailing());
             out.println("model saved to " + run.path());
@@ -135,10 +135,12 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** DL4J's own HTML timeline of the Spark training: per-worker fit, averaging and broadcast times. */
-    private static void exportTrainingStats(JavaSparkContext sc, SparkTrainer trainer, RunDirectory run) {
+    private static void exportTrainingStats(SparkTrainer trainer, RunDirectory run) {
         try {
-            org.deeplearning4j.spark.stats.StatsUtils.exportStatsAsHtml(trainer.trainingStats(),
-                    run.path() + "/" + TRAINING_STATS_FILE, sc);
+            // Rendered in memory and written like every other run file: atomically, and without a .crc beside it.
+            java.io.ByteArrayOutputStream html = new java.io.ByteArrayOutputStream();
+            org.deeplearning4j.spark.stats.StatsUtils.exportStatsAsHTML(trainer.trainingStats(), html);
+            run.writeFile(TRAINING_STATS_FILE, html.toByteArray());
         } catch (Exception e) {
             LOG.warn("cannot write {}: {}", TRAINING_STATS_FILE, e.toString());
         }

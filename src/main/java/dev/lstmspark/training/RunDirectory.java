@@ -6,6 +6,7 @@ import dev.lstmspark.vocabulary.Vocabulary;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -66,9 +67,12 @@ public final class RunDirectory {
         try {
             Path dir = new Path(out);
             FileSystem fs = dir.getFileSystem(hadoop);
-            // Checksum side files (.crc) are noise in a run directory users browse.
-            fs.setWriteChecksum(false);
-            fs.setVerifyChecksum(false);
+            // Checksum side files (.crc) are noise in a run directory users browse. Write through the raw file
+            // system beneath a checksumming one rather than switching checksums off on the instance Hadoop caches
+            // and shares with every other user in the JVM (Spark's reads of the corpus among them).
+            if (fs instanceof ChecksumFileSystem checksummed) {
+                fs = checksummed.getRawFileSystem();
+            }
             Path qualified = fs.makeQualified(dir);
             fs.mkdirs(qualified);
             return new RunDirectory(fs, qualified);
@@ -125,12 +129,12 @@ public final class RunDirectory {
         writeAtomically(dir, SavedModel.MODEL_FILE, out -> ModelSerializer.writeModel(network, out, true));
     }
 
-    /** Adds one epoch's line to {@code metrics.jsonl}, rewriting the file (append is not on every file system). */
     /** The epochs in {@code metrics.jsonl} so far: none for a new run, the checkpoint's after a resume. */
     public List<EpochMetrics> metrics() {
         return metricsLines.stream().map(EpochMetrics::fromJson).toList();
     }
 
+    /** Adds one epoch's line to {@code metrics.jsonl}, rewriting the file (append is not on every file system). */
     public void appendMetrics(EpochMetrics metrics) {
         metricsLines.add(metrics.toJson());
         writeText(dir, METRICS_FILE, joinLines(metricsLines));

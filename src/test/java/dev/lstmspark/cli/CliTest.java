@@ -218,6 +218,7 @@ class CliTest {
         String html = Files.readString(out.resolve("training-stats.html"));
         assertTrue(html.contains("<html") && html.length() > 10_000, "a DL4J stats page");
         assertTrue(Files.readString(out.resolve("report.html")).contains("<a href=\"training-stats.html\">"));
+        assertFalse(Files.exists(out.resolve(".training-stats.html.crc")), "no checksum side file in the run directory");
         assertTrue(Files.readString(out.resolve("config.properties")).contains("plot-scale=linear"));
     }
 }

@@ -113,4 +113,17 @@ class RunDirectoryTest {
             assertEquals(List.of(), odd);
         }
     }
+
+    /** The run directory writes no checksum files, without switching checksums off for the rest of the JVM. */
+    @Test
+    void leavesTheSharedLocalFileSystemChecksummed(@TempDir Path dir) throws java.io.IOException {
+        RunDirectory run = RunDirectory.open(dir.resolve("run").toString(), new Configuration());
+        run.writeFile("report.html", new byte[] {1});
+        org.apache.hadoop.fs.FileSystem shared = org.apache.hadoop.fs.FileSystem.getLocal(new Configuration());
+        try (var out = shared.create(new org.apache.hadoop.fs.Path(dir.resolve("other.txt").toUri()))) {
+            out.write(1);
+        }
+        assertTrue(java.nio.file.Files.exists(dir.resolve(".other.txt.crc")), "other users of file: keep checksums");
+        assertFalse(java.nio.file.Files.exists(dir.resolve("run").resolve(".report.html.crc")));
+    }
 }
