@@ -5,15 +5,11 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$PROJECT_DIR"
-args=("$@")
-# The reference corpus: data/timemachine.txt, else the shared copy next to the project, unless --corpus is given.
-if [[ " $* " != *" --corpus "* ]] && [ ! -f data/timemachine.txt ] && [ -f ../shared/data/timemachine.txt ]; then
-  args+=(--corpus ../shared/data/timemachine.txt)
+# Defaults first, so a user's own --corpus, --out or --set corpus=... (the last value wins) replaces them.
+defaults=()
+# The reference corpus: data/timemachine.txt, else the shared copy next to the project.
+if [ ! -f data/timemachine.txt ] && [ -f ../shared/data/timemachine.txt ]; then
+  defaults+=(--corpus ../shared/data/timemachine.txt)
 fi
-if [[ " $* " != *" --out "* ]]; then
-  args+=(--out "target/bench/$(date -u +%Y%m%d-%H%M%S).json")
-fi
-ensure_built
-exec java -Xmx"$LSTM_SPARK_HEAP" $ND4J_OPTS $ADD_OPENS ${LSTM_SPARK_BENCH_JVM_OPTS:-} \
-  -Dlog4j2.configurationFile="$PROJECT_DIR/conf/log4j2.properties" \
-  -cp "$LOCAL_CLASSPATH" dev.lstmspark.bench.Benchmark "${args[@]}"
+defaults+=(--out "target/bench/$(date -u +%Y%m%d-%H%M%S).json")
+LSTM_SPARK_JVM_OPTS="${LSTM_SPARK_BENCH_JVM_OPTS:-${LSTM_SPARK_JVM_OPTS:-}}" run_main dev.lstmspark.bench.Benchmark "${defaults[@]}" "$@"

@@ -42,10 +42,18 @@ ensure_built() {
   LOCAL_CLASSPATH="$PROJECT_DIR/target/classes:$(cat "$PROJECT_DIR/target/classpath.txt")"
 }
 
-# Runs the CLI on the local classpath with embedded Spark: run_cli train|evaluate|generate [flags].
-run_cli() {
+# Runs a main class on the local classpath with embedded Spark: run_main CLASS [args]; extra JVM flags in
+# LSTM_SPARK_JVM_OPTS (e.g. a profiler agent).
+run_main() {
+  local main="$1"
+  shift
   ensure_built
-  exec java -Xmx"$LSTM_SPARK_HEAP" $ND4J_OPTS $ADD_OPENS \
+  exec java -Xmx"$LSTM_SPARK_HEAP" $ND4J_OPTS $ADD_OPENS ${LSTM_SPARK_JVM_OPTS:-} \
     -Dlog4j2.configurationFile="$PROJECT_DIR/conf/log4j2.properties" \
-    -cp "$LOCAL_CLASSPATH" dev.lstmspark.cli.Main "$@"
+    -cp "$LOCAL_CLASSPATH" "$main" "$@"
+}
+
+# Runs the CLI: run_cli train|evaluate|generate [flags].
+run_cli() {
+  run_main dev.lstmspark.cli.Main "$@"
 }
