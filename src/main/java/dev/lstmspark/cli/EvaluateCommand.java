@@ -34,7 +34,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SavedModel saved = SavedModel.load(model);
+        SavedModel saved = SavedModel.load(model, SparkContexts.hadoopConfiguration());
         String corpusUri = new CorpusLocator().resolve(corpus);
         try (JavaSparkContext sc = SparkContexts.create("lstm-spark evaluate", master)) {
             Evaluation e = evaluate(sc, saved, corpusUri, corpus);

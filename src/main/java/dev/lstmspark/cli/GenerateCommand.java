@@ -39,7 +39,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (length < 0) {
             throw new IllegalArgumentException("--length must be 0 or more, got " + length);
         }
-        SavedModel saved = SavedModel.load(model);
+        SavedModel saved = SavedModel.load(model, SparkContexts.hadoopConfiguration());
         return TextGenerator.generate(saved.network(), saved.vocabulary(), prefix, length, temperature, seed);
     }
 }

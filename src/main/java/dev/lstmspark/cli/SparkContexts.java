@@ -1,6 +1,8 @@
 package dev.lstmspark.cli;
 
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
+import org.apache.spark.deploy.SparkHadoopUtil;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /** Spark contexts the commands run on: the master from spark-submit if it set one, else the configured one. */
@@ -20,6 +22,15 @@ public final class SparkContexts {
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.ui.enabled", "false");
         return conf;
+    }
+
+    /**
+     * Hadoop settings for file systems the driver opens itself (run directory, saved model) before or without a
+     * Spark context: Spark's own translation of the {@code spark.hadoop.*} properties spark-submit passes, so an
+     * {@code s3a:} or {@code hdfs:} {@code --out} or {@code --model} sees the same credentials the executors do.
+     */
+    public static Configuration hadoopConfiguration() {
+        return SparkHadoopUtil.get().newConfiguration(new SparkConf());
     }
 
     public static JavaSparkContext create(String appName, String master) {

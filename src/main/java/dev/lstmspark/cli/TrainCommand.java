@@ -77,7 +77,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig config = ConfigLoader.load(configFile, flags);
         String corpusUri = new CorpusLocator().resolve(config.corpus());
         RunDirectory.Mode mode = resume ? RunDirectory.Mode.RESUME : overwrite ? RunDirectory.Mode.OVERWRITE : RunDirectory.Mode.NEW;
-        RunDirectory run = RunDirectory.prepare(config.out(), new org.apache.hadoop.conf.Configuration(), mode);
+        RunDirectory run = RunDirectory.prepare(config.out(), SparkContexts.hadoopConfiguration(), mode);
         try (JavaSparkContext sc = SparkContexts.create("lstm-spark train", config.master())) {
             train(sc, config, corpusUri, run, resume, stats, spec.commandLine().getOut());
         }

@@ -25,6 +25,7 @@ public record SavedModel(MultiLayerNetwork network, Vocabulary vocabulary, Train
     public static final String VOCABULARY_FILE = "vocab.json";
     public static final String CONFIG_FILE = "config.properties";
 
+    /** With Hadoop's default settings: local paths, or URIs whose file system needs no extra settings. */
     public static SavedModel load(String dir) {
         return load(dir, new Configuration());
     }

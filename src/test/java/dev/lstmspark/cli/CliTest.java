@@ -221,4 +221,15 @@ class CliTest {
         assertFalse(Files.exists(out.resolve(".training-stats.html.crc")), "no checksum side file in the run directory");
         assertTrue(Files.readString(out.resolve("config.properties")).contains("plot-scale=linear"));
     }
+
+    /** spark-submit passes Hadoop settings as spark.hadoop.* properties; the driver's own file systems see them. */
+    @Test
+    void driverSideFileSystemsSeeSparkHadoopProperties() {
+        System.setProperty("spark.hadoop.lstmspark.test.setting", "from-spark-submit");
+        try {
+            assertEquals("from-spark-submit", SparkContexts.hadoopConfiguration().get("lstmspark.test.setting"));
+        } finally {
+            System.clearProperty("spark.hadoop.lstmspark.test.setting");
+        }
+    }
 }
