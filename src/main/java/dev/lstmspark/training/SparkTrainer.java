@@ -145,6 +145,10 @@ public final class SparkTrainer {
         if (stats.tokens() != plan.predictedTokens()) {
             LOG.warn("epoch {}: executors trained {} tokens but the corpus gives {}", epoch, stats.tokens(), plan.predictedTokens());
         }
+        // Before validation: a diverged epoch is not worth a pass over the held-out data.
+        double trainPerplexity = new Perplexity(stats.crossEntropySum(), stats.tokens()).value();
+        requireFinite(epoch, stats.crossEntropySum(), "the training loss");
+        requireBetterThanChance(epoch, trainPerplexity, vocabSize);
         double valPerplexity = Double.NaN;
         if (validation != null) {
             sc.setJobGroup("epoch-" + epoch, "epoch " + epoch + "/" + config.epochs() + " - validation", false);
@@ -152,9 +156,6 @@ public final class SparkTrainer {
         }
         sc.clearJobGroup();
         double seconds = (System.nanoTime() - start) / 1e9;
-        double trainPerplexity = new Perplexity(stats.crossEntropySum(), stats.tokens()).value();
-        requireFinite(epoch, stats.crossEntropySum(), "the training loss");
-        requireBetterThanChance(epoch, trainPerplexity, vocabSize);
         return new EpochMetrics(epoch, trainPerplexity, valPerplexity, stats.tokens(), stats.minibatches(), seconds,
                 fitSeconds, List.copyOf(stats.executors()));
     }
@@ -163,8 +164,7 @@ public final class SparkTrainer {
     private void requireFinite(int epoch, double value, String what) {
         if (!Double.isFinite(value)) {
             throw new TrainingDivergedException("training diverged in epoch " + epoch + ": " + what + " became "
-                    + (Double.isNaN(value) ? "NaN" : "infinite") + "; lower --lr (now " + config.lr() + ") or --clip (now "
-                    + (config.clip() == 0 ? "0, off" : config.clip()) + ")");
+                    + (Double.isNaN(value) ? "NaN" : "infinite") + "; " + remedy());
         }
     }
 
@@ -176,9 +176,13 @@ public final class SparkTrainer {
     private void requireBetterThanChance(int epoch, double trainPerplexity, int vocabSize) {
         if (Math.log(trainPerplexity) > 3 * Math.log(vocabSize)) {
             throw new TrainingDivergedException(String.format(java.util.Locale.ROOT,
-                    "training diverged in epoch %d: perplexity %.4g is far worse than guessing among %d tokens; lower --lr (now %s) or --clip (now %s)",
-                    epoch, trainPerplexity, vocabSize, config.lr(), config.clip() == 0 ? "0, off" : config.clip()));
+                    "training diverged in epoch %d: perplexity %.4g is far worse than guessing among %d tokens; %s",
+                    epoch, trainPerplexity, vocabSize, remedy()));
         }
+    }
+
+    private String remedy() {
+        return "lower --lr (now " + config.lr() + ") or --clip (now " + (config.clip() == 0 ? "0, off" : config.clip()) + ")";
     }
 
     /** The epoch's windows over the training head: d2l random sampling, or sequential streams for truncated BPTT. */
