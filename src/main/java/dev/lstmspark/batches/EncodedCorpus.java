@@ -49,11 +49,20 @@ public final class EncodedCorpus {
         return out.toArray();
     }
 
-    /** Tokens of {@code rawLines} that {@code vocabulary} lacks, which encoding turns into {@code <unk>}. */
-    public static long countUnknown(JavaRDD<String> rawLines, Vocabulary vocabulary) {
-        return rawLines.map(line -> TextPreprocessing.lineTokens(line, vocabulary.kind()).stream()
-                        .filter(token -> !vocabulary.contains(token)).count())
-                .fold(0L, Long::sum);
+    /**
+     * How often {@code token} occurs, e.g. {@link Vocabulary#UNKNOWN_INDEX}: how many of the corpus's tokens its
+     * vocabulary lacked (preprocessing keeps only letters, so {@code <unk>} is never a token of the text itself).
+     */
+    public long count(int token) {
+        return partitions.map(tokens -> {
+            long n = 0;
+            for (int t : tokens) {
+                if (t == token) {
+                    n++;
+                }
+            }
+            return n;
+        }).fold(0L, Long::sum);
     }
 
     /** Tokens in the whole corpus. */

@@ -8,6 +8,7 @@ import dev.lstmspark.corpus.CorpusLocator;
 import dev.lstmspark.evaluation.Perplexity;
 import dev.lstmspark.evaluation.PerplexityEvaluator;
 import dev.lstmspark.model.SavedModel;
+import dev.lstmspark.vocabulary.Vocabulary;
 import dev.lstmspark.training.TrainingData;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
@@ -52,15 +53,14 @@ public final class EvaluateCommand implements Callable<Integer> {
     /** Perplexity over in-order windows of the whole corpus, minibatches as the model was trained with. */
     public static Evaluation evaluate(JavaSparkContext sc, SavedModel saved, String corpusUri, String corpusName) {
         org.apache.spark.api.java.JavaRDD<String> lines = TrainingData.readLines(sc, corpusUri, corpusName);
-        long unknown;
         EncodedCorpus encoded;
         try {
-            unknown = EncodedCorpus.countUnknown(lines, saved.vocabulary());
             encoded = EncodedCorpus.encode(lines, saved.vocabulary());
         } finally {
             lines.unpersist(false);
         }
         try {
+            long unknown = encoded.count(Vocabulary.UNKNOWN_INDEX);
             int numSteps = saved.config().numSteps();
             if (encoded.size() < numSteps + 1) {
                 throw new CorpusException("corpus " + corpusName + " gives " + encoded.size() + " tokens, fewer than one window of "
