@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lstmspark.batches.EncodedCorpus;
 import dev.lstmspark.batches.InMemoryBatches;
 import dev.lstmspark.batches.MinibatchBuilder;
 import dev.lstmspark.batches.TokenBatch;
@@ -20,18 +19,15 @@ import dev.lstmspark.report.Hardware;
 import dev.lstmspark.training.EpochMetrics;
 import dev.lstmspark.training.SparkTrainer;
 import dev.lstmspark.training.TrainingData;
-import dev.lstmspark.vocabulary.Vocabulary;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
 import org.deeplearning4j.spark.stats.EventStats;
 import org.nd4j.linalg.dataset.DataSet;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -71,14 +67,14 @@ public final class Benchmark {
             System.exit(2);
             return;
         }
-        ObjectNode result = run(options);
-        System.out.println(JSON.writeValueAsString(result));
+        String json = JSON.writeValueAsString(run(options));
+        System.out.println(json);
         if (options.out() != null) {
             Path out = Path.of(options.out());
             if (out.toAbsolutePath().getParent() != null) {
                 Files.createDirectories(out.toAbsolutePath().getParent());
             }
-            Files.writeString(out, JSON.writeValueAsString(result) + "\n");
+            Files.writeString(out, json + "\n");
             System.out.println("wrote " + out);
         }
     }
@@ -92,7 +88,7 @@ public final class Benchmark {
         if (options.scale() > 1) {
             scaledDir = Files.createTempDirectory("lstm-spark-bench");
             Path scaled = scaledDir.resolve("corpus-x" + options.scale() + ".txt");
-            writeScaled(Path.of(corpus.startsWith("file:") ? corpus.substring(5) : corpus), options.scale(), scaled);
+            writeScaled(localPath(corpus), options.scale(), scaled);
             corpus = scaled.toString();
         }
         ObjectNode result = JSON.createObjectNode();
@@ -111,6 +107,7 @@ public final class Benchmark {
                     hw.os(), hw.nd4jBackend(), sc.master());
 
             TrainingData data = TrainingData.load(sc, corpus, corpus, config);
+            SparkTrainer trainer = new SparkTrainer(sc, config);
             ObjectNode setup = result.putObject("setup");
             setup.put("corpus", config.corpus());
             setup.put("scale", options.scale());
@@ -123,20 +120,19 @@ public final class Benchmark {
             setup.put("hidden", config.hidden());
             setup.put("layers", config.layers());
             setup.put("cell", config.cell().name().toLowerCase(Locale.ROOT));
-            setup.put("workers", new SparkTrainer(sc, config).workers());
+            setup.put("workers", trainer.workers());
             setup.put("averaging_frequency", config.averagingFrequency());
             setup.put("sampling", config.sampling().name().toLowerCase(Locale.ROOT));
             setup.put("warmup_epochs", options.warmupEpochs());
             setup.put("epochs", options.epochs());
 
             if (options.singleIterations() > 0) {
-                int[] tokens = encodeLocal(Path.of(corpus.startsWith("file:") ? corpus.substring(5) : corpus),
-                        data.vocabulary(), data.trainTokens());
-                result.set("single_jvm", singleJvm(config, tokens, data.vocabulary().size(), options.singleWarmup(),
-                        options.singleIterations()));
+                int[] tokens = trainingTokens(data);
+                result.set("single_jvm", singleJvm(config, trainer.epochPlan(1, tokens.length), tokens,
+                        data.vocabulary().size(), options.singleWarmup(), options.singleIterations()));
             }
             if (options.epochs() > 0) {
-                result.set("spark", sparkEpochs(sc, config, data, options));
+                result.set("spark", sparkEpochs(sc, config, trainer, data, options));
             }
             data.corpus().unpersist();
         } finally {
@@ -166,24 +162,28 @@ public final class Benchmark {
         }
     }
 
-    /** The first {@code limit} tokens of a local corpus, encoded as training does. */
-    static int[] encodeLocal(Path corpus, Vocabulary vocabulary, long limit) throws IOException {
-        try (BufferedReader reader = Files.newBufferedReader(corpus, StandardCharsets.UTF_8)) {
-            int[] all = EncodedCorpus.encodeLines(reader.lines().iterator(), vocabulary);
-            return all.length <= limit ? all : java.util.Arrays.copyOf(all, (int) limit);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+    /** A corpus location as {@code CorpusLocator} resolves it ({@code file:} URI or plain path) as a local path. */
+    static Path localPath(String corpus) {
+        return corpus.startsWith("file:") ? Path.of(URI.create(corpus)) : Path.of(corpus);
+    }
+
+    /**
+     * The training tokens in one array, as the epochs train on them: the single-JVM measurement runs on this
+     * driver alone, so here (and only here) the encoded corpus comes to the driver.
+     */
+    static int[] trainingTokens(TrainingData data) {
+        return data.corpus().partitions().collect().stream().flatMapToInt(java.util.stream.IntStream::of)
+                .limit(data.trainTokens()).toArray();
     }
 
     /**
      * Fits one network on the corpus's first epoch of minibatches (cycled) in this JVM, with the clipping listener
      * training uses. Times the one-hot {@code DataSet} construction separately.
      */
-    static ObjectNode singleJvm(TrainConfig config, int[] tokens, int vocabSize, int warmup, int iterations) {
+    static ObjectNode singleJvm(TrainConfig config, WindowPlan plan, int[] tokens, int vocabSize, int warmup,
+                                int iterations) {
         MultiLayerNetwork net = RecurrentNetworks.create(ModelSpec.of(config, vocabSize));
         net.setListeners(new GlobalNormClipping(config.clip()));
-        WindowPlan plan = WindowPlan.random(0, tokens.length, config.numSteps(), config.batchSize(), config.seed(), 1);
         List<TokenBatch> batches = InMemoryBatches.build(tokens, plan);
         int n = Math.min(batches.size(), warmup + iterations);
         List<DataSet> dataSets = new ArrayList<>(n);
@@ -220,8 +220,8 @@ public final class Benchmark {
         return o;
     }
 
-    private static ObjectNode sparkEpochs(JavaSparkContext sc, TrainConfig config, TrainingData data, BenchmarkOptions options) {
-        SparkTrainer trainer = new SparkTrainer(sc, config);
+    private static ObjectNode sparkEpochs(JavaSparkContext sc, TrainConfig config, SparkTrainer trainer, TrainingData data,
+                                          BenchmarkOptions options) {
         trainer.setCollectStats(true);
         MultiLayerNetwork network = trainer.newNetwork(data.vocabulary().size());
         List<EpochMetrics> epochs = new ArrayList<>();

@@ -57,6 +57,14 @@ class BenchmarkTest {
         assertEquals("x\nx\n", Files.readString(out));
     }
 
+    /** CorpusLocator resolves local files to file: URIs, percent-encoded: --scale must read them back. */
+    @Test
+    void corpusUrisResolveToLocalPaths(@TempDir Path dir) {
+        Path file = dir.resolve("the time machine.txt");
+        assertEquals(file.toAbsolutePath(), Benchmark.localPath(file.toAbsolutePath().toUri().toString()));
+        assertEquals(Path.of("data/timemachine.txt"), Benchmark.localPath("data/timemachine.txt"));
+    }
+
     @Test
     void medianOfOddAndEvenCounts() {
         assertEquals(2.0, Benchmark.median(List.of(3.0, 1.0, 2.0)));
