@@ -63,17 +63,18 @@ final class PerplexityLogAxis extends LogAxis {
         if (!(lower > 0) || !(upper > lower) || Double.isInfinite(upper)) {
             return List.of();
         }
-        List<Double> tooMany = null;
+        List<Double> sparse = null;
         for (double[] mantissas : LADDER) {
             List<Double> ticks = mantissaTicks(lower, upper, mantissas);
             if (ticks.size() > MOST_TICKS) {
-                // Sparser rungs already had too few; crowded labels still beat too few of them.
-                return tooMany != null ? tooMany : ticks;
+                // The sparser rung had too few labels, this one too many: two or more readable labels beat a
+                // crowd of overlapping ones; with fewer than two, the crowd it is.
+                return sparse != null ? sparse : ticks;
             }
             if (ticks.size() >= FEWEST_TICKS) {
                 return ticks;
             }
-            tooMany = ticks.size() >= 2 ? ticks : tooMany;
+            sparse = ticks.size() >= 2 ? ticks : sparse;
         }
         // Under about half a decade the logarithmic and linear scales barely differ: evenly spaced round numbers.
         return linearTicks(lower, upper);

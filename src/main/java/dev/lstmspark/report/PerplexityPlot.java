@@ -182,8 +182,6 @@ public final class PerplexityPlot {
         XYSeries training = new XYSeries(TRAINING_SERIES, true, true);
         XYSeries validation = new XYSeries(VALIDATION_SERIES, true, true);
         boolean anyValidation = false;
-        int firstEpoch = Integer.MAX_VALUE;
-        int lastEpoch = Integer.MIN_VALUE;
         for (EpochMetrics m : metrics) {
             // notify=false: a change event per point would make building the series quadratic in the epochs.
             training.add(m.epoch(), plottable(m.trainPerplexity()), false);
@@ -191,8 +189,6 @@ public final class PerplexityPlot {
                 anyValidation = true;
             }
             validation.add(m.epoch(), plottable(m.valPerplexity()), false);
-            firstEpoch = Math.min(firstEpoch, m.epoch());
-            lastEpoch = Math.max(lastEpoch, m.epoch());
         }
         XYSeriesCollection dataset = new XYSeriesCollection(training);
         if (anyValidation) {
@@ -203,6 +199,8 @@ public final class PerplexityPlot {
         epochAxis.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         if (!metrics.isEmpty()) {
             // An explicit range: JFreeChart's automatic one collapses for a single epoch and pads asymmetrically.
+            int firstEpoch = metrics.get(0).epoch();
+            int lastEpoch = metrics.get(metrics.size() - 1).epoch();
             double pad = Math.max(0.5, (lastEpoch - firstEpoch) * 0.02);
             epochAxis.setRange(firstEpoch - pad, lastEpoch + pad);
         }

@@ -25,11 +25,6 @@ import java.util.function.Supplier;
  * Called on the driver's training thread only, like every {@link EpochListener}.
  */
 public final class ReportWriter implements EpochListener {
-    static {
-        // The writer is made when the run starts, before anything else in the driver is likely to touch AWT.
-        Headless.ensure();
-    }
-
     private static final Logger LOG = LoggerFactory.getLogger(ReportWriter.class);
 
     /** Where the report's files go: a local folder, or a run directory on any Hadoop file system. */
@@ -98,9 +93,7 @@ public final class ReportWriter implements EpochListener {
 
     /** The lines of the run's {@code samples.txt} so far, one sample each; none before the first is written. */
     public static Supplier<List<String>> samplesFrom(RunDirectory run) {
-        return () -> run.exists(RunDirectory.SAMPLES_FILE)
-                ? run.readText(RunDirectory.SAMPLES_FILE).lines().toList()
-                : List.of();
+        return run::sampleLines;
     }
 
     private static Sink localFolder(Path dir) {

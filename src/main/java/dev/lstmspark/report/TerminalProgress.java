@@ -1,5 +1,6 @@
 package dev.lstmspark.report;
 
+import dev.lstmspark.evaluation.Perplexity;
 import dev.lstmspark.training.ProgressListener;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -80,7 +81,7 @@ public final class TerminalProgress implements ProgressListener {
 
     /** The extra text of the bar: running perplexity, throughput and the run's time left. */
     static String message(double crossEntropySum, long tokens, double seconds, Duration runRemaining) {
-        double perplexity = tokens == 0 ? Double.NaN : Math.exp(crossEntropySum / tokens);
+        double perplexity = new Perplexity(crossEntropySum, tokens).value();
         return String.format(Locale.ROOT, "ppl %.3f, %,.0f tok/s, run ETA %s", perplexity,
                 seconds > 0 ? tokens / seconds : 0, format(runRemaining));
     }

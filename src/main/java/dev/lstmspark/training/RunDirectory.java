@@ -145,6 +145,11 @@ public final class RunDirectory {
         writeAtomically(dir, name, out -> out.write(content));
     }
 
+    /** The lines of {@code samples.txt} so far, as this run wrote or restored them (not read back from the file). */
+    public List<String> sampleLines() {
+        return samples.toString().lines().toList();
+    }
+
     public void appendSamples(String text) {
         samples.append(text);
         writeText(dir, SAMPLES_FILE, samples.toString());
