@@ -47,9 +47,9 @@ public final class RunDirectory {
     /** What {@code train} may do with a directory that already holds a run. */
     public enum Mode { NEW, RESUME, OVERWRITE }
 
-    /** A complete checkpoint: the network after {@code epoch}, and the metrics and samples up to it. */
+    /** A complete checkpoint: the network after {@code epoch}, and the metrics up to it. */
     public record Checkpoint(int epoch, MultiLayerNetwork network, Vocabulary vocabulary, TrainConfig config,
-                             List<String> metricsLines, String samples) {
+                             List<String> metricsLines) {
     }
 
     private final FileSystem fs;
@@ -117,16 +117,16 @@ public final class RunDirectory {
     }
 
     public void writeConfig(TrainConfig config) {
-        writeAtomically(dir, SavedModel.CONFIG_FILE, out -> writeProperties(config.toProperties(), out));
+        writeAtomically(SavedModel.CONFIG_FILE, configContent(config));
     }
 
     public void writeVocabulary(Vocabulary vocabulary) {
-        writeAtomically(dir, SavedModel.VOCABULARY_FILE, out -> out.write(vocabulary.toJson()));
+        writeAtomically(SavedModel.VOCABULARY_FILE, vocabularyContent(vocabulary));
     }
 
     /** Saves the network with its updater state, as DL4J's {@code ModelSerializer} zip. */
     public void writeModel(MultiLayerNetwork network) {
-        writeAtomically(dir, SavedModel.MODEL_FILE, out -> ModelSerializer.writeModel(network, out, true));
+        writeAtomically(SavedModel.MODEL_FILE, modelContent(network));
     }
 
     /** The epochs in {@code metrics.jsonl} so far: none for a new run, the checkpoint's after a resume. */
@@ -137,12 +137,12 @@ public final class RunDirectory {
     /** Adds one epoch's line to {@code metrics.jsonl}, rewriting the file (append is not on every file system). */
     public void appendMetrics(EpochMetrics metrics) {
         metricsLines.add(metrics.toJson());
-        writeText(dir, METRICS_FILE, joinLines(metricsLines));
+        writeAtomically(METRICS_FILE, utf8(joinLines(metricsLines)));
     }
 
     /** Replaces a file of the run directory (a report, a plot) atomically. */
     public void writeFile(String name, byte[] content) {
-        writeAtomically(dir, name, out -> out.write(content));
+        writeAtomically(name, out -> out.write(content));
     }
 
     /** The lines of {@code samples.txt} so far, as this run wrote or restored them (not read back from the file). */
@@ -152,7 +152,7 @@ public final class RunDirectory {
 
     public void appendSamples(String text) {
         samples.append(text);
-        writeText(dir, SAMPLES_FILE, samples.toString());
+        writeAtomically(SAMPLES_FILE, utf8(samples.toString()));
     }
 
     /**
@@ -165,11 +165,11 @@ public final class RunDirectory {
         Path target = new Path(checkpoints, checkpointName(epoch));
         try {
             fs.mkdirs(tmp);
-            write(new Path(tmp, SavedModel.MODEL_FILE), out -> ModelSerializer.writeModel(network, out, true));
-            write(new Path(tmp, SavedModel.VOCABULARY_FILE), out -> out.write(vocabulary.toJson()));
-            write(new Path(tmp, SavedModel.CONFIG_FILE), out -> writeProperties(config.toProperties(), out));
-            write(new Path(tmp, METRICS_FILE), out -> out.write(joinLines(metricsLines).getBytes(StandardCharsets.UTF_8)));
-            write(new Path(tmp, SAMPLES_FILE), out -> out.write(samples.toString().getBytes(StandardCharsets.UTF_8)));
+            write(new Path(tmp, SavedModel.MODEL_FILE), modelContent(network));
+            write(new Path(tmp, SavedModel.VOCABULARY_FILE), vocabularyContent(vocabulary));
+            write(new Path(tmp, SavedModel.CONFIG_FILE), configContent(config));
+            write(new Path(tmp, METRICS_FILE), utf8(joinLines(metricsLines)));
+            write(new Path(tmp, SAMPLES_FILE), utf8(samples.toString()));
             Properties state = new Properties();
             state.setProperty("epoch", Integer.toString(epoch));
             state.setProperty("next-epoch", Integer.toString(epoch + 1));
@@ -228,26 +228,19 @@ public final class RunDirectory {
         }
         int epoch = epochs.get(epochs.size() - 1);
         Path cp = new Path(new Path(dir, CHECKPOINTS), checkpointName(epoch));
+        // A checkpoint holds what a finished run does, so it loads like one (and fails like one, naming the file).
+        SavedModel saved = SavedModel.load(cp.toString(), fs.getConf());
         try {
-            MultiLayerNetwork network;
-            try (InputStream in = fs.open(new Path(cp, SavedModel.MODEL_FILE))) {
-                network = ModelSerializer.restoreMultiLayerNetwork(in, true);
-            }
-            Vocabulary vocabulary = Vocabulary.fromJson(readText(new Path(cp, SavedModel.VOCABULARY_FILE))
-                    .getBytes(StandardCharsets.UTF_8), new Path(cp, SavedModel.VOCABULARY_FILE).toString());
-            Properties configProperties = new Properties();
-            configProperties.load(new java.io.StringReader(readText(new Path(cp, SavedModel.CONFIG_FILE))));
-            TrainConfig config = dev.lstmspark.config.ConfigLoader.fromProperties(configProperties,
-                    new Path(cp, SavedModel.CONFIG_FILE).toString());
             String metrics = readText(new Path(cp, METRICS_FILE));
             String sampleText = readText(new Path(cp, SAMPLES_FILE));
             metricsLines.clear();
             metrics.lines().filter(l -> !l.isBlank()).forEach(metricsLines::add);
             samples.setLength(0);
             samples.append(sampleText);
-            writeText(dir, METRICS_FILE, joinLines(metricsLines));
-            writeText(dir, SAMPLES_FILE, samples.toString());
-            return Optional.of(new Checkpoint(epoch, network, vocabulary, config, List.copyOf(metricsLines), sampleText));
+            writeAtomically(METRICS_FILE, utf8(joinLines(metricsLines)));
+            writeAtomically(SAMPLES_FILE, utf8(samples.toString()));
+            return Optional.of(new Checkpoint(epoch, saved.network(), saved.vocabulary(), saved.config(),
+                    List.copyOf(metricsLines)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read checkpoint " + cp + ": " + e.getMessage(), e);
         }
@@ -316,14 +309,26 @@ public final class RunDirectory {
         }
     }
 
-    private void writeText(Path parent, String name, String text) {
-        writeAtomically(parent, name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    private static Content utf8(String text) {
+        return out -> out.write(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Temporary file beside the target, then rename: readers never see a half-written file. */
-    private void writeAtomically(Path parent, String name, Content content) {
-        Path target = new Path(parent, name);
-        Path tmp = new Path(parent, "." + name + "." + UUID.randomUUID() + ".tmp");
+    private static Content configContent(TrainConfig config) {
+        return out -> writeProperties(config.toProperties(), out);
+    }
+
+    private static Content vocabularyContent(Vocabulary vocabulary) {
+        return out -> out.write(vocabulary.toJson());
+    }
+
+    private static Content modelContent(MultiLayerNetwork network) {
+        return out -> ModelSerializer.writeModel(network, out, true);
+    }
+
+    /** Temporary file beside the target in the run directory, then rename: readers never see a half-written file. */
+    private void writeAtomically(String name, Content content) {
+        Path target = new Path(dir, name);
+        Path tmp = new Path(dir, "." + name + "." + UUID.randomUUID() + ".tmp");
         try {
             write(tmp, content);
             // Hadoop's rename does not replace an existing file; the window between delete and rename loses
