@@ -1,10 +1,24 @@
 package dev.lstmspark;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lstmspark.cli.SparkContexts;
+import dev.lstmspark.cli.TrainCommand;
+import dev.lstmspark.config.ConfigLoader;
+import dev.lstmspark.config.TrainConfig;
+import dev.lstmspark.training.RunDirectory;
 import org.apache.spark.api.java.JavaSparkContext;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /** Shared test fixtures: the reference corpus and small local Spark contexts. */
 public final class TestSupport {
@@ -59,5 +73,37 @@ public final class TestSupport {
     public static Path pangramCorpus(Path dir, int lines) throws java.io.IOException {
         return Files.writeString(dir.resolve("pangrams.txt"),
                 ("the quick brown fox jumps over the lazy dog ".repeat(10) + "\n").repeat(lines));
+    }
+
+    /** {@code conf/smoke.properties} on {@code corpus}, writing to {@code out}, with more settings as key, value pairs. */
+    public static TrainConfig smokeConfig(Path corpus, Path out, String... keyValues) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        flags.put("corpus", corpus.toString());
+        flags.put("out", out.toString());
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            flags.put(keyValues[i], keyValues[i + 1]);
+        }
+        return ConfigLoader.load(Path.of("conf/smoke.properties"), flags);
+    }
+
+    /** A whole {@code train} run of {@code config} on {@code sc} into {@code out}, as the command runs it. */
+    public static void train(JavaSparkContext sc, TrainConfig config, Path out, PrintWriter printed) {
+        TrainCommand.train(sc, config, Path.of(config.corpus()).toUri().toString(),
+                RunDirectory.open(out.toString(), sc.hadoopConfiguration()), false, false, printed);
+    }
+
+    /** As {@link #train(JavaSparkContext, TrainConfig, Path, PrintWriter)}, into {@code config.out()}, output discarded. */
+    public static void train(JavaSparkContext sc, TrainConfig config) {
+        train(sc, config, Path.of(config.out()), new PrintWriter(new StringWriter()));
+    }
+
+    /** The epochs of a run directory's {@code metrics.jsonl}, one JSON object each. */
+    public static List<JsonNode> readMetrics(Path runDir) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> epochs = new ArrayList<>();
+        for (String line : Files.readAllLines(runDir.resolve(RunDirectory.METRICS_FILE), StandardCharsets.UTF_8)) {
+            epochs.add(json.readTree(line));
+        }
+        return epochs;
     }
 }

@@ -88,14 +88,9 @@ public final class TrainCommand implements Callable<Integer> {
      * The whole training run: data, vocabulary, epochs with their metrics, samples and checkpoints, the saved model.
      *
      * @param resume continue from the run directory's newest checkpoint instead of a fresh network
+     * @param stats  also record DL4J's Spark training timeline into {@code training-stats.html}
      * @return the trained network
      */
-    public static MultiLayerNetwork train(JavaSparkContext sc, TrainConfig config, String corpusUri, RunDirectory run,
-                                          boolean resume, PrintWriter out) {
-        return train(sc, config, corpusUri, run, resume, false, out);
-    }
-
-    /** As {@link #train(JavaSparkContext, TrainConfig, String, RunDirectory, boolean, PrintWriter)}, optionally with DL4J's training timeline. */
     public static MultiLayerNetwork train(JavaSparkContext sc, TrainConfig config, String corpusUri, RunDirectory run,
                                           boolean resume, boolean stats, PrintWriter out) {
         TrainingData data = TrainingData.load(sc, corpusUri, config.corpus(), config);

@@ -1,20 +1,15 @@
 package dev.lstmspark.cli;
 
 import dev.lstmspark.TestSupport;
-import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.model.SavedModel;
 import dev.lstmspark.model.gru.Gru;
-import dev.lstmspark.training.RunDirectory;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,12 +24,9 @@ class GruEndToEndTest {
     void gruModelTrainsOnSparkThenGeneratesAndEvaluatesFromItsRunDirectory(@TempDir Path dir) throws IOException {
         Path corpus = TestSupport.pangramCorpus(dir, 15);
         Path out = dir.resolve("run");
-        TrainConfig config = ConfigLoader.load(Path.of("conf/smoke.properties"), Map.of(
-                "corpus", corpus.toString(), "cell", "gru", "sampling", "sequential", "epochs", "30",
-                "out", out.toString()));
+        TrainConfig config = TestSupport.smokeConfig(corpus, out, "cell", "gru", "sampling", "sequential", "epochs", "30");
         try (JavaSparkContext sc = TestSupport.spark("local[2]")) {
-            TrainCommand.train(sc, config, corpus.toUri().toString(),
-                    RunDirectory.open(out.toString(), sc.hadoopConfiguration()), false, new PrintWriter(new StringWriter()));
+            TestSupport.train(sc, config);
 
             SavedModel saved = SavedModel.load(out.toString());
             assertTrue(saved.network().getLayerWiseConfigurations().getConf(0).getLayer() instanceof Gru);

@@ -1,20 +1,15 @@
 package dev.lstmspark.cli;
 
 import dev.lstmspark.TestSupport;
-import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.model.SavedModel;
-import dev.lstmspark.training.RunDirectory;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,12 +22,10 @@ class WordLevelTest {
         String sentence = "the time traveller held in his hand a glittering metallic framework ";
         Path corpus = Files.writeString(dir.resolve("words.txt"), (sentence.repeat(8) + "rare\n").repeat(40));
         Path out = dir.resolve("run");
-        TrainConfig config = ConfigLoader.load(Path.of("conf/smoke.properties"), Map.of(
-                "corpus", corpus.toString(), "tokens", "word", "min-freq", "2", "num-steps", "6", "hidden", "32",
-                "epochs", "20", "sample-prefixes", "the time", "sample-length", "4", "out", out.toString()));
+        TrainConfig config = TestSupport.smokeConfig(corpus, out, "tokens", "word", "min-freq", "2", "num-steps", "6",
+                "hidden", "32", "epochs", "20", "sample-prefixes", "the time", "sample-length", "4");
         try (JavaSparkContext sc = TestSupport.spark("local[2]")) {
-            dev.lstmspark.cli.TrainCommand.train(sc, config, corpus.toUri().toString(),
-                    RunDirectory.open(out.toString(), sc.hadoopConfiguration()), false, new PrintWriter(new StringWriter()));
+            TestSupport.train(sc, config);
 
             SavedModel saved = SavedModel.load(out.toString());
             assertEquals(13, saved.vocabulary().size(), "<unk>, 11 words, rare: " + saved.vocabulary().tokens());

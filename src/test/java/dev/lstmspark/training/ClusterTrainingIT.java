@@ -1,11 +1,8 @@
 package dev.lstmspark.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lstmspark.TestSupport;
 import dev.lstmspark.cli.SparkContexts;
-import dev.lstmspark.cli.TrainCommand;
-import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.TrainConfig;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -15,12 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -38,8 +32,7 @@ class ClusterTrainingIT {
     @Test
     void bothExecutorsTrainEveryMinibatchAndMetricsMatchLocalMode(@TempDir Path dir) throws IOException {
         Path corpus = TestSupport.pangramCorpus(dir, 15);
-        TrainConfig config = ConfigLoader.load(Path.of("conf/smoke.properties"), Map.of(
-                "corpus", corpus.toString(), "epochs", "3", "workers", "2", "out", dir.resolve("unused").toString()));
+        TrainConfig config = TestSupport.smokeConfig(corpus, dir.resolve("unused"), "epochs", "3", "workers", "2");
 
         List<JsonNode> local = train(SparkContexts.conf("lstm-spark-it", "local[2]"), config, dir.resolve("local"));
         List<JsonNode> cluster = train(clusterConf(), config, dir.resolve("cluster"));
@@ -84,14 +77,9 @@ class ClusterTrainingIT {
 
     private static List<JsonNode> train(SparkConf conf, TrainConfig config, Path out) throws IOException {
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            TrainCommand.train(sc, config, Path.of(config.corpus()).toUri().toString(),
-                    RunDirectory.open(out.toString(), sc.hadoopConfiguration()), false, new PrintWriter(new StringWriter()));
+            TestSupport.train(sc, config, out, new PrintWriter(new StringWriter()));
         }
-        List<JsonNode> epochs = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(out.resolve(RunDirectory.METRICS_FILE), StandardCharsets.UTF_8)) {
-            epochs.add(json.readTree(line));
-        }
+        List<JsonNode> epochs = TestSupport.readMetrics(out);
         assertEquals(config.epochs(), epochs.size());
         return epochs;
     }

@@ -1,24 +1,16 @@
 package dev.lstmspark.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lstmspark.TestSupport;
-import dev.lstmspark.cli.TrainCommand;
-import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.TrainConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +25,10 @@ class LostExecutorIT {
     void killingAnExecutorMidEpochDoesNotFailTraining(@TempDir Path dir) throws Exception {
         Path corpus = TestSupport.pangramCorpus(dir, 40);
         Path out = dir.resolve("run");
-        TrainConfig config = ConfigLoader.load(Path.of("conf/smoke.properties"), Map.of(
-                "corpus", corpus.toString(), "epochs", "4", "workers", "2", "out", out.toString()));
+        TrainConfig config = TestSupport.smokeConfig(corpus, out, "epochs", "4", "workers", "2");
         Set<Long> before = executorPids();
         try (JavaSparkContext sc = new JavaSparkContext(ClusterTrainingIT.clusterConf())) {
-            CompletableFuture<Void> training = CompletableFuture.runAsync(() -> TrainCommand.train(sc, config,
-                    corpus.toUri().toString(), RunDirectory.open(out.toString(), sc.hadoopConfiguration()), false,
-                    new PrintWriter(new StringWriter())));
+            CompletableFuture<Void> training = CompletableFuture.runAsync(() -> TestSupport.train(sc, config));
             Path metrics = out.resolve(RunDirectory.METRICS_FILE);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while ((!Files.exists(metrics) || Files.readAllLines(metrics).isEmpty()) && !training.isDone()
@@ -55,10 +44,7 @@ class LostExecutorIT {
 
             training.get(10, TimeUnit.MINUTES);
         }
-        List<JsonNode> epochs = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve(RunDirectory.METRICS_FILE), StandardCharsets.UTF_8)) {
-            epochs.add(new ObjectMapper().readTree(line));
-        }
+        List<JsonNode> epochs = TestSupport.readMetrics(out);
         assertEquals(4, epochs.size());
         long tokens = epochs.get(0).get("tokens").asLong();
         Set<String> ids = new HashSet<>();

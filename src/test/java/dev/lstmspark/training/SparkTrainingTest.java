@@ -1,10 +1,7 @@
 package dev.lstmspark.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lstmspark.TestSupport;
-import dev.lstmspark.cli.TrainCommand;
-import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.generation.TextGenerator;
 import dev.lstmspark.model.SavedModel;
@@ -20,9 +17,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,18 +42,12 @@ class SparkTrainingTest {
     void learnsARegularCorpusAndGenerationReproducesIt(String sampling, @TempDir Path dir) throws IOException {
         Path corpus = TestSupport.pangramCorpus(dir, 15);
         Path out = dir.resolve("run");
-        TrainConfig config = ConfigLoader.load(Path.of("conf/smoke.properties"), Map.of(
-                "corpus", corpus.toString(), "out", out.toString(), "sampling", sampling));
+        TrainConfig config = TestSupport.smokeConfig(corpus, out, "sampling", sampling);
 
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        TrainCommand.train(sc, config, corpus.toUri().toString(), RunDirectory.open(out.toString(), sc.hadoopConfiguration()),
-                false, new java.io.PrintWriter(printed, true, StandardCharsets.UTF_8));
+        TestSupport.train(sc, config, out, new java.io.PrintWriter(printed, true, StandardCharsets.UTF_8));
 
-        List<JsonNode> epochs = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(out.resolve(RunDirectory.METRICS_FILE))) {
-            epochs.add(json.readTree(line));
-        }
+        List<JsonNode> epochs = TestSupport.readMetrics(out);
         assertEquals(config.epochs(), epochs.size());
         JsonNode first = epochs.get(0);
         JsonNode last = epochs.get(epochs.size() - 1);

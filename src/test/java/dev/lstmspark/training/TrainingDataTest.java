@@ -1,7 +1,6 @@
 package dev.lstmspark.training;
 
 import dev.lstmspark.TestSupport;
-import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.TrainConfig;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -11,7 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +21,7 @@ class TrainingDataTest {
     void theCorpusFileIsReadOnceAndTheRawLinesAreReleased(@TempDir Path dir) throws IOException {
         Path corpus = TestSupport.pangramCorpus(dir, 2000);
         long size = Files.size(corpus);
-        TrainConfig config = ConfigLoader.load(Path.of("conf/smoke.properties"), Map.of("corpus", corpus.toString()));
+        TrainConfig config = TestSupport.smokeConfig(corpus, dir.resolve("run"));
         try (JavaSparkContext sc = TestSupport.spark("local[2]")) {
             long before = localBytesRead();
             TrainingData data = TrainingData.load(sc, corpus.toUri().toString(), corpus.toString(), config);
