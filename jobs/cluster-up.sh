@@ -21,16 +21,15 @@ master_url="spark://127.0.0.1:$port"
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 if alive "$cluster_dir/pids/master.pid"; then
-  echo "$(cat "$cluster_dir/master.url")"
+  cat "$cluster_dir/master.url"
   exit 0
 fi
 
 ensure_built
-mkdir -p "$cluster_dir/pids" "$cluster_dir/logs" "$cluster_dir/work" "$cluster_dir/spark-home/jars"
+mkdir -p "$cluster_dir/pids" "$cluster_dir/logs" "$cluster_dir/work"
 # Workers launch executors with $SPARK_HOME/jars on the classpath; ours is empty and the submitted
 # application adds the project's classpath through spark.executor.extraClassPath (see jobs/submit.sh).
-export SPARK_HOME="$cluster_dir/spark-home"
-export SPARK_SCALA_VERSION=2.12
+use_empty_spark_home "$cluster_dir/spark-home"
 export SPARK_LOCAL_IP=127.0.0.1
 classpath="$(cat "$PROJECT_DIR/target/classpath.txt")"
 

@@ -20,6 +20,27 @@ ND4J_OPTS="-Dorg.bytedeco.javacpp.maxbytes=$LSTM_SPARK_OFFHEAP -Dorg.bytedeco.ja
 # 17,500 tokens/s). One native thread per task is the default; set OMP_NUM_THREADS to override.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
+# Runs mvn -DskipTests GOAL quietly; on failure shows the end of its log and exits.
+build_quietly() {
+  local goal="$1" log
+  echo "building lstm-spark (mvn -DskipTests $goal) ..." >&2
+  log="$(mktemp)"
+  if ! (cd "$PROJECT_DIR" && mvn -B -q -Dstyle.color=never -DskipTests "$goal") > "$log" 2>&1; then
+    tail -40 "$log" >&2
+    echo "error: build failed (full log: $log)" >&2
+    exit 1
+  fi
+  rm -f "$log"
+}
+
+# Points SPARK_HOME at DIR with an empty jars/ folder: Spark's launchers want one, and the project's own
+# resolved jars (target/classpath.txt) are the classpath instead of a Spark download.
+use_empty_spark_home() {
+  export SPARK_HOME="$1"
+  export SPARK_SCALA_VERSION=2.12
+  mkdir -p "$SPARK_HOME/jars"
+}
+
 # Builds the application and writes target/classpath.txt (Spark included) unless both are up to date.
 # LSTM_SPARK_SKIP_BUILD=1 uses target/ as it is (e.g. from inside a Maven build, which has just made it).
 ensure_built() {
@@ -28,15 +49,7 @@ ensure_built() {
     :
   elif [ ! -f "$stamp" ] || [ ! -f "$PROJECT_DIR/target/classpath.txt" ] \
      || [ -n "$(find "$PROJECT_DIR/src/main" "$PROJECT_DIR/pom.xml" -newer "$stamp" -print -quit)" ]; then
-    echo "building lstm-spark (mvn -DskipTests prepare-package) ..." >&2
-    local log
-    log="$(mktemp)"
-    if ! (cd "$PROJECT_DIR" && mvn -B -q -Dstyle.color=never -DskipTests prepare-package) > "$log" 2>&1; then
-      tail -40 "$log" >&2
-      echo "error: build failed (full log: $log)" >&2
-      exit 1
-    fi
-    rm -f "$log"
+    build_quietly prepare-package
     touch "$stamp"
   fi
   LOCAL_CLASSPATH="$PROJECT_DIR/target/classes:$(cat "$PROJECT_DIR/target/classpath.txt")"

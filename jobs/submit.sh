@@ -32,9 +32,7 @@ jar="${LSTM_SPARK_JAR:-}"
 if [ -z "$jar" ]; then
   jar="$(ls "$PROJECT_DIR"/target/lstm-spark-*-spark.jar 2>/dev/null | head -1 || true)"
   if [ -z "$jar" ]; then
-    echo "building the application jar (mvn -DskipTests package) ..." >&2
-    (cd "$PROJECT_DIR" && mvn -B -q -Dstyle.color=never -DskipTests package) > /dev/null 2>&1 \
-      || { echo "error: build failed; run 'mvn -DskipTests package' to see why" >&2; exit 1; }
+    build_quietly package
     jar="$(ls "$PROJECT_DIR"/target/lstm-spark-*-spark.jar | head -1)"
   fi
 fi
@@ -63,9 +61,7 @@ elif command -v spark-submit >/dev/null 2>&1; then
   submit=(spark-submit)
 else
   ensure_built
-  export SPARK_HOME="${SPARK_HOME:-$PROJECT_DIR/target/spark-home}"
-  export SPARK_SCALA_VERSION=2.12
-  mkdir -p "$SPARK_HOME/jars"
+  use_empty_spark_home "${SPARK_HOME:-$PROJECT_DIR/target/spark-home}"
   submit=(java -Xmx"$LSTM_SPARK_HEAP" $ADD_OPENS $ND4J_OPTS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties -cp "$(cat "$PROJECT_DIR/target/classpath.txt")" org.apache.spark.deploy.SparkSubmit)
   confs+=(--conf "spark.executor.extraClassPath=$(cat "$PROJECT_DIR/target/classpath.txt")")
 fi
