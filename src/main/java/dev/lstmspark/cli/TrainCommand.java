@@ -157,8 +157,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
         });
-        ReportWriter report = ReportWriter.forRun(config, run, workers);
-        listeners.add(stats ? report.linkTrainingStats(TRAINING_STATS_FILE) : report);
+        listeners.add(ReportWriter.forRun(config, run, workers, stats ? TRAINING_STATS_FILE : null));
         listeners.add((metrics, net) -> {
             if (metrics.epoch() % config.checkpointEvery() == 0 || metrics.epoch() == config.epochs()) {
                 run.writeCheckpoint(metrics.epoch(), net, data.vocabulary(), config, config.keep());

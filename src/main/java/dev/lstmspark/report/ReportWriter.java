@@ -44,8 +44,8 @@ public final class ReportWriter implements EpochListener {
     private final List<EpochMetrics> seen = new ArrayList<>();
     /** Wall time of the epochs a resumed run trained before it was interrupted. */
     private final Duration earlierTime;
+    private final String trainingStatsFile;
     private boolean failedBefore;
-    private String trainingStatsFile;
 
     /**
      * @param dir     the run directory to write into
@@ -68,19 +68,23 @@ public final class ReportWriter implements EpochListener {
     /**
      * Writes into a training run's directory, wherever it lives. A resumed run's report starts from the epochs
      * its checkpoint restored, and its total time includes their wall time.
+     *
+     * @param trainingStatsFile DL4J's training timeline that {@code train --stats} writes beside the report, to
+     *                          link from it; {@code null} without {@code --stats}
      */
-    public static ReportWriter forRun(TrainConfig config, RunDirectory run, int workers) {
+    public static ReportWriter forRun(TrainConfig config, RunDirectory run, int workers, String trainingStatsFile) {
         return new ReportWriter(config, run::writeFile, workers, samplesFrom(run), Hardware.ofThisDriver(),
-                config.plotLogScale(), run.metrics());
+                config.plotLogScale(), run.metrics(), trainingStatsFile);
     }
 
     public ReportWriter(TrainConfig config, Sink sink, int workers, Supplier<List<String>> samples,
                         Hardware hardware, boolean logScale) {
-        this(config, sink, workers, samples, hardware, logScale, List.of());
+        this(config, sink, workers, samples, hardware, logScale, List.of(), null);
     }
 
     private ReportWriter(TrainConfig config, Sink sink, int workers, Supplier<List<String>> samples,
-                         Hardware hardware, boolean logScale, List<EpochMetrics> earlierEpochs) {
+                         Hardware hardware, boolean logScale, List<EpochMetrics> earlierEpochs, String trainingStatsFile) {
+        this.trainingStatsFile = trainingStatsFile;
         this.seen.addAll(earlierEpochs);
         this.earlierTime = Duration.ofMillis(Math.round(1000 * earlierEpochs.stream().mapToDouble(EpochMetrics::seconds).sum()));
         this.config = Objects.requireNonNull(config, "config");
@@ -113,20 +117,11 @@ public final class ReportWriter implements EpochListener {
         try {
             // Drawn bytes go into the page even when perplexity.png itself could not be written.
             Duration total = earlierTime.plusNanos(System.nanoTime() - startNanos);
-            RunReport report = new RunReport(config, workers, hardware, seen, samples.get(), total, png);
-            if (trainingStatsFile != null) {
-                report.linkTrainingStats(trainingStatsFile);
-            }
+            RunReport report = new RunReport(config, workers, hardware, seen, samples.get(), total, png, trainingStatsFile);
             sink.write(RunReport.FILE_NAME, report.toHtml().getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException | Error e) {
             reportFailure("run report", e);
         }
-    }
-
-    /** From now on the report links DL4J's training timeline file, which {@code train --stats} writes beside it. */
-    public ReportWriter linkTrainingStats(String fileName) {
-        this.trainingStatsFile = fileName;
-        return this;
     }
 
     /** The epochs seen so far, in order. */

@@ -54,7 +54,7 @@ public final class RunReport {
     private final List<String> samples;
     private final Duration totalTime;
     private final byte[] perplexityPng;
-    private String trainingStatsFile;
+    private final String trainingStatsFile;
 
     /**
      * @param workers       the workers training actually used (the {@code workers} setting may be 0, "Spark's default")
@@ -62,9 +62,11 @@ public final class RunReport {
      * @param samples       generated text so far, one entry per sample, shown verbatim
      * @param totalTime     wall time of the run so far
      * @param perplexityPng the plot as PNG bytes, or {@code null} when it could not be drawn
+     * @param trainingStatsFile DL4J's Spark training timeline beside the report ({@code train --stats} writes it
+     *                      at the end) to link, or {@code null}
      */
     public RunReport(TrainConfig config, int workers, Hardware hardware, List<EpochMetrics> metrics,
-                     List<String> samples, Duration totalTime, byte[] perplexityPng) {
+                     List<String> samples, Duration totalTime, byte[] perplexityPng, String trainingStatsFile) {
         this.config = Objects.requireNonNull(config, "config");
         this.workers = workers;
         this.hardware = Objects.requireNonNull(hardware, "hardware");
@@ -72,12 +74,7 @@ public final class RunReport {
         this.samples = List.copyOf(samples);
         this.totalTime = Objects.requireNonNull(totalTime, "totalTime");
         this.perplexityPng = perplexityPng == null ? null : perplexityPng.clone();
-    }
-
-    /** Links DL4J's Spark training timeline, a file beside the report that {@code train --stats} writes at the end. */
-    public RunReport linkTrainingStats(String fileName) {
-        this.trainingStatsFile = fileName;
-        return this;
+        this.trainingStatsFile = trainingStatsFile;
     }
 
     /** Writes {@code dir/report.html}, replacing the previous page atomically. */

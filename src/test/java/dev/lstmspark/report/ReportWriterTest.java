@@ -97,7 +97,7 @@ class ReportWriterTest {
         run.appendMetrics(epochs.get(0));
         run.appendMetrics(epochs.get(1));
 
-        ReportWriter.forRun(ReportFixtures.defaults(), run, 2).onEpochEnd(epochs.get(2), null);
+        ReportWriter.forRun(ReportFixtures.defaults(), run, 2, null).onEpochEnd(epochs.get(2), null);
         assertEquals(List.of(1, 2, 3), epochsInReport(runDir));
         String html = Files.readString(runDir.resolve(RunReport.FILE_NAME), StandardCharsets.UTF_8);
         java.util.regex.Matcher total = java.util.regex.Pattern.compile("total time ([0-9.]+) s").matcher(html);
