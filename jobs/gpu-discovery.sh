@@ -5,7 +5,7 @@
 #
 # Point spark.executor.resource.gpu.discoveryScript (and, in standalone mode, spark.worker.resource.gpu.discoveryScript)
 # at it; it must be executable at that path on every node. The addresses are nvidia-smi indices, which ignore
-# CUDA_VISIBLE_DEVICES; dev.lstmspark.training.GpuBinding maps the one Spark assigns to a task onto ND4J's CUDA ordinal.
+# CUDA_VISIBLE_DEVICES; dev.lstmspark.executor.GpuBinding maps the one Spark assigns to a task onto ND4J's CUDA ordinal.
 #
 # Spark runs this only when GPUs were requested, so a host without usable GPUs is a configuration error: the script
 # then exits 1 with one line on stderr, and Spark refuses to start the executor instead of running it without a GPU.

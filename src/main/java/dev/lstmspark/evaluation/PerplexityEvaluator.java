@@ -1,7 +1,7 @@
 package dev.lstmspark.evaluation;
 
 import dev.lstmspark.batches.TokenBatch;
-import dev.lstmspark.training.ExecutorTask;
+import dev.lstmspark.executor.ExecutorTask;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;

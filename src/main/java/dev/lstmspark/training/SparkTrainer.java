@@ -7,6 +7,7 @@ import dev.lstmspark.config.Sampling;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.evaluation.Perplexity;
 import dev.lstmspark.evaluation.PerplexityEvaluator;
+import dev.lstmspark.executor.ExecutorTask;
 import dev.lstmspark.model.GlobalNormClipping;
 import dev.lstmspark.model.RecurrentNetworks;
 import dev.lstmspark.model.ModelSpec;

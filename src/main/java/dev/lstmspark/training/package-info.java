@@ -14,9 +14,7 @@
  *
  * <p>On the executors, {@link dev.lstmspark.training.EpochStatsListener} runs inside every worker's network and
  * reports loss, tokens and executor ids through Spark accumulators, which drop the updates of failed task
- * attempts. Every training and validation task first calls {@link dev.lstmspark.training.ExecutorTask#prepare()},
- * before ND4J creates an array: {@link dev.lstmspark.training.GpuBinding} moves the thread onto the GPU Spark
- * assigned (all static, so closures capture nothing to serialize) and {@link dev.lstmspark.training.TaskThreads}
- * gives ND4J one thread per task core instead of one per machine core.
+ * attempts. Every training task first calls {@link dev.lstmspark.executor.ExecutorTask#prepare()}, before ND4J
+ * creates an array.
  */
 package dev.lstmspark.training;

@@ -1,4 +1,4 @@
-package dev.lstmspark.training;
+package dev.lstmspark.executor;
 
 import org.apache.spark.resource.ResourceInformation;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,4 +1,4 @@
-package dev.lstmspark.training;
+package dev.lstmspark.executor;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.lstmspark.training;
+package dev.lstmspark.executor;
 
 /** What every training and validation task does on its executor before ND4J creates its first array. */
 public final class ExecutorTask {

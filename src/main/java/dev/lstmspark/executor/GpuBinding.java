@@ -1,4 +1,4 @@
-package dev.lstmspark.training;
+package dev.lstmspark.executor;
 
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
