@@ -2,11 +2,13 @@ package dev.lstmspark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lstmspark.cli.SparkContexts;
-import dev.lstmspark.cli.TrainCommand;
 import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.TrainConfig;
-import dev.lstmspark.training.RunDirectory;
+import dev.lstmspark.run.SparkContexts;
+import dev.lstmspark.run.TrainingRun;
+import dev.lstmspark.store.RunDirectory;
+import dev.lstmspark.store.SavedModel;
+import dev.lstmspark.store.RunLayout;
 import org.apache.spark.api.java.JavaSparkContext;
 
 import java.io.IOException;
@@ -86,10 +88,16 @@ public final class TestSupport {
         return ConfigLoader.load(Path.of("conf/smoke.properties"), flags);
     }
 
-    /** A whole {@code train} run of {@code config} on {@code sc} into {@code out}, as the command runs it. */
+    /** A whole new {@code train} run of {@code config} on {@code sc} into {@code out}, as the command runs it. */
     public static void train(JavaSparkContext sc, TrainConfig config, Path out, PrintWriter printed) {
-        TrainCommand.train(sc, config, Path.of(config.corpus()).toUri().toString(),
-                RunDirectory.open(out.toString(), sc.hadoopConfiguration()), false, false, printed);
+        try (RunDirectory run = RunDirectory.prepare(out.toString(), sc.hadoopConfiguration(), RunDirectory.Mode.NEW)) {
+            new TrainingRun(config, Path.of(config.corpus()).toUri().toString(), run, false, false).train(sc, printed);
+        }
+    }
+
+    /** The model a run directory holds, read as {@code generate} and {@code evaluate} read it. */
+    public static SavedModel savedModel(String runDir) {
+        return SavedModel.load(runDir, new org.apache.hadoop.conf.Configuration());
     }
 
     /** As {@link #train(JavaSparkContext, TrainConfig, Path, PrintWriter)}, into {@code config.out()}, output discarded. */
@@ -101,7 +109,7 @@ public final class TestSupport {
     public static List<JsonNode> readMetrics(Path runDir) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> epochs = new ArrayList<>();
-        for (String line : Files.readAllLines(runDir.resolve(RunDirectory.METRICS_FILE), StandardCharsets.UTF_8)) {
+        for (String line : Files.readAllLines(runDir.resolve(RunLayout.METRICS), StandardCharsets.UTF_8)) {
             epochs.add(json.readTree(line));
         }
         return epochs;

@@ -8,35 +8,46 @@ import dev.lstmspark.batches.InMemoryBatches;
 import dev.lstmspark.batches.MinibatchBuilder;
 import dev.lstmspark.batches.TokenBatch;
 import dev.lstmspark.batches.WindowPlan;
-import dev.lstmspark.cli.SparkContexts;
 import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.corpus.CorpusLocator;
-import dev.lstmspark.model.GlobalNormClipping;
-import dev.lstmspark.model.RecurrentNetworks;
 import dev.lstmspark.model.ModelSpec;
+import dev.lstmspark.model.RecurrentNetworks;
 import dev.lstmspark.report.Hardware;
+import dev.lstmspark.run.NativeBackend;
+import dev.lstmspark.run.SparkContexts;
+import dev.lstmspark.run.TrainingRun;
+import dev.lstmspark.store.RunDirectory;
 import dev.lstmspark.training.EpochMetrics;
 import dev.lstmspark.training.SparkTrainer;
 import dev.lstmspark.training.TrainingData;
+import dev.lstmspark.training.TrainingListener;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
 import org.deeplearning4j.spark.stats.EventStats;
 import org.nd4j.linalg.dataset.DataSet;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 
 /**
  * Throughput of the training pipeline, in predicted tokens per second, in three parts:
@@ -49,53 +60,113 @@ import java.util.TreeMap;
  *       wall time; worker-side keys are summed over the workers, which run in parallel), validation as the
  *       epoch's time after fitting, and the minibatch RDD's construction timed separately.</li>
  * </ol>
- * Prints a summary and writes every figure to {@code --out} as JSON.
+ * Prints a summary and writes every figure to {@code --out} as JSON; the Spark part runs {@link TrainingRun}, the
+ * very code {@code train} runs.
  */
-public final class Benchmark {
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Throughput of the training pipeline: the network alone, whole Spark epochs, and their time split.")
+public final class Benchmark implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private Benchmark() {
+    @Option(names = "--epochs", defaultValue = "1", paramLabel = "N", description = "Spark epochs measured after the warm-up; 0 skips the Spark part (default ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--warmup-epochs", defaultValue = "1", paramLabel = "N", description = "Spark epochs run first and not counted: JIT, native libraries, Spark's first jobs (default ${DEFAULT-VALUE})")
+    int warmupEpochs;
+
+    @Option(names = "--scale", defaultValue = "1", paramLabel = "N", description = "train on the corpus repeated N times: the corpus-size test (default ${DEFAULT-VALUE})")
+    int scale;
+
+    @Option(names = "--single-iterations", defaultValue = "100", paramLabel = "N", description = "minibatches fitted in the single-JVM measurement; 0 skips it (default ${DEFAULT-VALUE})")
+    int singleIterations;
+
+    @Option(names = "--single-warmup", defaultValue = "20", paramLabel = "N", description = "minibatches fitted before the single-JVM measurement (default ${DEFAULT-VALUE})")
+    int singleWarmup;
+
+    @Option(names = "--out", paramLabel = "FILE.json", description = "where every figure goes as JSON (default target/bench/<time>.json)")
+    Path out;
+
+    @Option(names = "--corpus", paramLabel = "FILE", description = "shortcut for --set corpus=FILE")
+    String corpus;
+
+    @Option(names = "--master", defaultValue = "local[2]", paramLabel = "URL", description = "Spark master (default ${DEFAULT-VALUE})")
+    String master;
+
+    @Option(names = "--workers", defaultValue = "2", paramLabel = "N", description = "parameter-averaging workers (default ${DEFAULT-VALUE})")
+    String workers;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "any train setting, e.g. --set cell=gru")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        NativeBackend.selectPackagedBuild();
+        // jobs/bench.sh puts its defaults (--corpus, --out) first, so the user's own flags must win over them.
+        System.exit(new CommandLine(new Benchmark()).setOverwrittenOptionsAllowed(true).execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        BenchmarkOptions options;
-        try {
-            options = BenchmarkOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
+    @Override
+    public Integer call() throws IOException {
+        for (String option : new String[] {"--epochs", "--warmup-epochs", "--single-iterations", "--single-warmup"}) {
+            requireAtLeast(option, 0);
         }
-        String json = JSON.writeValueAsString(run(options));
-        System.out.println(json);
-        if (options.out() != null) {
-            Path out = Path.of(options.out());
-            if (out.toAbsolutePath().getParent() != null) {
-                Files.createDirectories(out.toAbsolutePath().getParent());
-            }
-            Files.writeString(out, json + "\n");
-            System.out.println("wrote " + out);
+        requireAtLeast("--scale", 1);
+        ObjectNode result = run();
+        Path file = out != null ? out : Path.of("target", "bench",
+                DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()) + ".json");
+        if (file.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        Files.writeString(file, JSON.writeValueAsString(result) + "\n");
+        System.out.println("every figure in " + file);
+        return 0;
+    }
+
+    private void requireAtLeast(String option, int min) {
+        int value = switch (option) {
+            case "--epochs" -> epochs;
+            case "--warmup-epochs" -> warmupEpochs;
+            case "--single-iterations" -> singleIterations;
+            case "--single-warmup" -> singleWarmup;
+            default -> scale;
+        };
+        if (value < min) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " must be at least " + min + ", got " + value);
         }
     }
 
-    static ObjectNode run(BenchmarkOptions options) throws IOException {
-        Map<String, String> settings = new LinkedHashMap<>(options.settings());
-        settings.put("epochs", Integer.toString(Math.max(1, options.warmupEpochs() + options.epochs())));
-        TrainConfig config = ConfigLoader.load(null, settings);
-        String corpus = new CorpusLocator().resolve(config.corpus());
+    /** The training settings: the train defaults, then the shortcuts, then every {@code --set}. */
+    TrainConfig config() {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("master", master);
+        values.put("workers", workers);
+        if (corpus != null) {
+            values.put("corpus", corpus);
+        }
+        values.putAll(settings);
+        values.put("epochs", Integer.toString(Math.max(1, warmupEpochs + epochs)));
+        return ConfigLoader.load(null, values);
+    }
+
+    ObjectNode run() throws IOException {
+        TrainConfig config = config();
+        String corpusUri = new CorpusLocator().resolve(config.corpus());
         Path scaledDir = null;
-        if (options.scale() > 1) {
+        if (scale > 1) {
             scaledDir = Files.createTempDirectory("lstm-spark-bench");
-            Path scaled = scaledDir.resolve("corpus-x" + options.scale() + ".txt");
-            writeScaled(localPath(corpus), options.scale(), scaled);
-            corpus = scaled.toString();
+            Path scaled = scaledDir.resolve("corpus-x" + scale + ".txt");
+            writeScaled(localPath(corpusUri), scale, scaled);
+            corpusUri = scaled.toUri().toString();
         }
         ObjectNode result = JSON.createObjectNode();
         result.put("started", Instant.now().toString());
         try (JavaSparkContext sc = SparkContexts.create("lstm-spark bench", config.master())) {
             Hardware hw = Hardware.ofThisDriver();
             ObjectNode machine = result.putObject("machine");
+            machine.put("cpu", hw.cpu());
             machine.put("cores", hw.driverCores());
             machine.put("jvm", hw.jvm());
             machine.put("os", hw.os());
@@ -103,14 +174,14 @@ public final class Benchmark {
             machine.put("max_heap_mb", hw.driverMaxHeapBytes() >> 20);
             machine.put("omp_num_threads", String.valueOf(System.getenv("OMP_NUM_THREADS")));
             machine.put("spark_master", sc.master());
-            System.out.printf(Locale.ROOT, "machine: %d cores, %s, %s, ND4J %s, Spark %s%n", hw.driverCores(), hw.jvm(),
-                    hw.os(), hw.nd4jBackend(), sc.master());
+            System.out.printf(Locale.ROOT, "machine: %s, %d cores, %s, %s, ND4J %s, Spark %s%n", hw.cpu(), hw.driverCores(),
+                    hw.jvm(), hw.os(), hw.nd4jBackend(), sc.master());
 
-            TrainingData data = TrainingData.load(sc, corpus, corpus, config);
-            SparkTrainer trainer = new SparkTrainer(sc, config);
+            TrainingData data = TrainingData.load(sc, corpusUri, config.corpus(), config);
+            int workerCount = SparkTrainer.workers(sc, config);
             ObjectNode setup = result.putObject("setup");
             setup.put("corpus", config.corpus());
-            setup.put("scale", options.scale());
+            setup.put("scale", scale);
             setup.put("corpus_tokens", data.trainTokens() + data.valTokens());
             setup.put("train_tokens", data.trainTokens());
             setup.put("val_tokens", data.valTokens());
@@ -120,29 +191,27 @@ public final class Benchmark {
             setup.put("hidden", config.hidden());
             setup.put("layers", config.layers());
             setup.put("cell", config.cell().name().toLowerCase(Locale.ROOT));
-            setup.put("workers", trainer.workers());
+            setup.put("workers", workerCount);
             setup.put("averaging_frequency", config.averagingFrequency());
             setup.put("sampling", config.sampling().name().toLowerCase(Locale.ROOT));
-            setup.put("warmup_epochs", options.warmupEpochs());
-            setup.put("epochs", options.epochs());
-
-            if (options.singleIterations() > 0) {
-                int[] tokens = trainingTokens(data);
-                result.set("single_jvm", singleJvm(config, trainer.epochPlan(1, tokens.length), tokens,
-                        data.vocabulary().size(), options.singleWarmup(), options.singleIterations()));
+            setup.put("warmup_epochs", warmupEpochs);
+            setup.put("epochs", epochs);
+            try {
+                if (singleIterations > 0) {
+                    int[] tokens = trainingTokens(data);
+                    result.set("single_jvm", singleJvm(config, SparkTrainer.epochPlan(config, 1, tokens.length), tokens,
+                            data.vocabulary().size(), singleWarmup, singleIterations));
+                }
+                if (epochs > 0) {
+                    double batching = timeBatching(sc, workerCount, config, data);
+                    result.set("spark", sparkEpochs(sc, config, corpusUri, workerCount, batching));
+                }
+            } finally {
+                data.corpus().unpersist();
             }
-            if (options.epochs() > 0) {
-                result.set("spark", sparkEpochs(sc, config, trainer, data, options));
-            }
-            data.corpus().unpersist();
         } finally {
             if (scaledDir != null) {
-                try (var files = Files.list(scaledDir)) {
-                    for (Path p : files.toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
-                Files.deleteIfExists(scaledDir);
+                deleteTree(scaledDir);
             }
         }
         return result;
@@ -183,7 +252,7 @@ public final class Benchmark {
     static ObjectNode singleJvm(TrainConfig config, WindowPlan plan, int[] tokens, int vocabSize, int warmup,
                                 int iterations) {
         MultiLayerNetwork net = RecurrentNetworks.create(ModelSpec.of(config, vocabSize));
-        net.setListeners(new GlobalNormClipping(config.clip()));
+        net.setListeners(RecurrentNetworks.gradientListeners(config.clip()));
         List<TokenBatch> batches = InMemoryBatches.build(tokens, plan);
         int n = Math.min(batches.size(), warmup + iterations);
         List<DataSet> dataSets = new ArrayList<>(n);
@@ -203,7 +272,7 @@ public final class Benchmark {
         for (int i = 0; i < iterations; i++) {
             DataSet ds = dataSets.get((warmup + i) % n);
             net.fit(ds);
-            predicted += ds.getFeatures().size(0) * ds.getFeatures().size(2);
+            predicted += RecurrentNetworks.predictedTokens(ds.getLabels());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         ObjectNode o = JSON.createObjectNode();
@@ -220,19 +289,28 @@ public final class Benchmark {
         return o;
     }
 
-    private static ObjectNode sparkEpochs(JavaSparkContext sc, TrainConfig config, SparkTrainer trainer, TrainingData data,
-                                          BenchmarkOptions options) {
-        trainer.setCollectStats(true);
-        MultiLayerNetwork network = trainer.newNetwork(data.vocabulary().size());
-        List<EpochMetrics> epochs = new ArrayList<>();
+    /**
+     * Whole epochs as {@code train} runs them, through the same {@link TrainingRun}, into a temporary run directory:
+     * batching, fitting, averaging, accumulators, validation, report and checkpoint.
+     */
+    private ObjectNode sparkEpochs(JavaSparkContext sc, TrainConfig config, String corpusUri, int workerCount,
+                                   double batchingSeconds) throws IOException {
+        Path runDir = Files.createTempDirectory("lstm-spark-bench-run");
+        List<EpochMetrics> epochMetrics = new ArrayList<>();
         List<Map<String, Double>> statsAfter = new ArrayList<>();
-        trainer.fit(data, network, 1, List.of((metrics, net) -> {
-            epochs.add(metrics);
-            statsAfter.add(secondsByKey(trainer.trainingStats()));
-            System.out.printf(Locale.ROOT, "    epoch %d%s: %,.0f tokens/s whole epoch (%.1f s), train ppl %.3f, val ppl %.3f%n",
-                    metrics.epoch(), metrics.epoch() <= options.warmupEpochs() ? " (warm-up)" : "",
-                    metrics.tokensPerSecond(), metrics.seconds(), metrics.trainPerplexity(), metrics.valPerplexity());
-        }));
+        try (RunDirectory directory = RunDirectory.prepare(runDir.toString(), sc.hadoopConfiguration(), RunDirectory.Mode.NEW)) {
+            TrainingRun run = new TrainingRun(config, corpusUri, directory, false, true);
+            run.addListener(new TrainingListener() {
+                @Override
+                public void onEpochEnd(EpochMetrics metrics, MultiLayerNetwork network) {
+                    epochMetrics.add(metrics);
+                    statsAfter.add(secondsByKey(run.trainingStats()));
+                }
+            });
+            run.train(sc, new PrintWriter(new StringWriter()));
+        } finally {
+            deleteTree(runDir);
+        }
         ObjectNode o = JSON.createObjectNode();
         ArrayNode all = o.putArray("epochs");
         List<Double> rates = new ArrayList<>();
@@ -240,10 +318,11 @@ public final class Benchmark {
         double seconds = 0;
         double fitSeconds = 0;
         long tokens = 0;
-        for (EpochMetrics m : epochs) {
+        for (EpochMetrics m : epochMetrics) {
+            boolean warmup = m.epoch() <= warmupEpochs;
             ObjectNode e = all.addObject();
             e.put("epoch", m.epoch());
-            e.put("warmup", m.epoch() <= options.warmupEpochs());
+            e.put("warmup", warmup);
             e.put("tokens", m.tokens());
             e.put("minibatches", m.minibatches());
             e.put("seconds", round(m.seconds()));
@@ -252,7 +331,10 @@ public final class Benchmark {
             e.put("fit_tokens_per_sec", round(m.tokens() / m.fitSeconds()));
             e.put("train_perplexity", round(m.trainPerplexity()));
             e.put("val_perplexity", Double.isNaN(m.valPerplexity()) ? null : round(m.valPerplexity()));
-            if (m.epoch() > options.warmupEpochs()) {
+            System.out.printf(Locale.ROOT, "    epoch %d%s: %,.0f tokens/s whole epoch (%.1f s), train ppl %.3f, val ppl %.3f%n",
+                    m.epoch(), warmup ? " (warm-up)" : "", m.tokensPerSecond(), m.seconds(), m.trainPerplexity(),
+                    m.valPerplexity());
+            if (!warmup) {
                 rates.add(m.tokensPerSecond());
                 fitRates.add(m.tokens() / m.fitSeconds());
                 seconds += m.seconds();
@@ -263,25 +345,24 @@ public final class Benchmark {
         o.put("tokens_per_sec_median", round(median(rates)));
         o.put("fit_tokens_per_sec_median", round(median(fitRates)));
         System.out.printf(Locale.ROOT, "(2) Spark %s, %d workers, parameter averaging every %d: %,.0f tokens/s whole epoch (median of %d), %,.0f tokens/s without validation%n",
-                sc.master(), trainer.workers(), config.averagingFrequency(), median(rates), rates.size(), median(fitRates));
+                sc.master(), workerCount, config.averagingFrequency(), median(rates), rates.size(), median(fitRates));
 
         // (3) Where the measured epochs' time went.
-        Map<String, Double> before = options.warmupEpochs() > 0 && options.warmupEpochs() <= statsAfter.size()
-                ? statsAfter.get(options.warmupEpochs() - 1) : Map.of();
-        Map<String, Double> after = statsAfter.get(statsAfter.size() - 1);
+        Map<String, Double> before = warmupEpochs > 0 && warmupEpochs <= statsAfter.size()
+                ? statsAfter.get(warmupEpochs - 1) : Map.of();
+        Map<String, Double> after = statsAfter.isEmpty() ? Map.of() : statsAfter.get(statsAfter.size() - 1);
         ObjectNode split = o.putObject("time_split_seconds");
         split.put("epochs_wall", round(seconds));
         split.put("fit_wall", round(fitSeconds));
         split.put("validation_wall", round(seconds - fitSeconds));
-        double batching = timeBatching(sc, trainer, config, data, options);
-        split.put("minibatch_rdd_build_per_epoch_measured_separately", round(batching));
+        split.put("minibatch_rdd_build_per_epoch_measured_separately", round(batchingSeconds));
         ObjectNode dl4j = split.putObject("dl4j_stats");
         for (Map.Entry<String, Double> entry : after.entrySet()) {
             dl4j.put(entry.getKey(), round(entry.getValue() - before.getOrDefault(entry.getKey(), 0.0)));
         }
         int measured = rates.size();
         System.out.printf(Locale.ROOT, "(3) time split per measured epoch (s): wall %.2f = fit %.2f + validation %.2f; minibatch RDD build (separate run) %.2f%n",
-                seconds / measured, fitSeconds / measured, (seconds - fitSeconds) / measured, batching);
+                seconds / measured, fitSeconds / measured, (seconds - fitSeconds) / measured, batchingSeconds);
         System.out.println("    DL4J SparkTrainingStats per epoch (ParameterAveragingMaster*: driver wall time; Worker*: summed over workers):");
         dl4j.fields().forEachRemaining(f -> System.out.printf(Locale.ROOT, "      %-52s %8.3f%n", f.getKey(),
                 f.getValue().asDouble() / measured));
@@ -290,19 +371,26 @@ public final class Benchmark {
     }
 
     /** Builds and materializes one epoch's minibatch RDD, as training does before fitting; median of three, seconds. */
-    private static double timeBatching(JavaSparkContext sc, SparkTrainer trainer, TrainConfig config, TrainingData data,
-                                       BenchmarkOptions options) {
+    private static double timeBatching(JavaSparkContext sc, int workers, TrainConfig config, TrainingData data) {
         List<Double> times = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            WindowPlan plan = trainer.epochPlan(config.epochs() + 1 + i, data.trainTokens());
+            WindowPlan plan = SparkTrainer.epochPlan(config, config.epochs() + 1 + i, data.trainTokens());
             long t0 = System.nanoTime();
-            long count = MinibatchBuilder.build(data.corpus(), plan, trainer.workers()).count();
+            long count = MinibatchBuilder.build(data.corpus(), plan, workers).count();
             times.add((System.nanoTime() - t0) / 1e9);
             if (count != plan.numBatches()) {
                 throw new IllegalStateException("built " + count + " minibatches, the plan has " + plan.numBatches());
             }
         }
         return median(times);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Total duration in seconds of every event DL4J recorded, by statistic key. */

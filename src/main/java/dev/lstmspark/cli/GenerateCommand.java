@@ -1,7 +1,9 @@
 package dev.lstmspark.cli;
 
+import dev.lstmspark.config.ConfigException;
 import dev.lstmspark.generation.TextGenerator;
-import dev.lstmspark.model.SavedModel;
+import dev.lstmspark.run.SparkContexts;
+import dev.lstmspark.store.SavedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,7 +39,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     public static String generate(String model, String prefix, int length, double temperature, long seed) {
         if (length < 0) {
-            throw new IllegalArgumentException("--length must be 0 or more, got " + length);
+            throw new ConfigException("--length must be 0 or more, got " + length);
         }
         SavedModel saved = SavedModel.load(model, SparkContexts.hadoopConfiguration());
         return TextGenerator.generate(saved.network(), saved.vocabulary(), prefix, length, temperature, seed);

@@ -1,9 +1,8 @@
 package dev.lstmspark.cli;
 
-import dev.lstmspark.config.ConfigException;
-import dev.lstmspark.corpus.CorpusException;
-import dev.lstmspark.model.ModelFileException;
-import dev.lstmspark.training.TrainingDivergedException;
+import dev.lstmspark.config.UserInputException;
+import dev.lstmspark.io.StorageException;
+import dev.lstmspark.run.NativeBackend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,21 +50,28 @@ public final class Main implements Runnable {
             return USAGE_ERROR;
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            boolean userError = isUserError(ex);
             errWriter.println("error: " + oneLine(ex));
             if (main.verbose) {
                 ex.printStackTrace(errWriter);
-            } else if (!userError) {
+            } else if (!explainsItself(ex)) {
                 errWriter.println("(run with --verbose for the stack trace)");
             }
-            return userError ? USAGE_ERROR : FAILURE;
+            return isUserError(ex) ? USAGE_ERROR : FAILURE;
         });
         return cl.execute(args);
     }
 
+    /** Input the user can fix: flags, config, corpus, model files, the out directory, settings that diverged. */
     static boolean isUserError(Throwable ex) {
-        return ex instanceof ConfigException || ex instanceof CorpusException || ex instanceof ModelFileException
-                || ex instanceof TrainingDivergedException || ex instanceof IllegalArgumentException;
+        return ex instanceof UserInputException;
+    }
+
+    /**
+     * Errors whose one line is the whole story: the user's input, or a file that could not be read or written
+     * (the path and the cause, a full disk say), where a stack trace would only bury it.
+     */
+    static boolean explainsItself(Throwable ex) {
+        return isUserError(ex) || ex instanceof StorageException;
     }
 
     /** The message of the first exception in the cause chain that has one, on one line. */

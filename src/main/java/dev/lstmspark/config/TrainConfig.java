@@ -1,13 +1,18 @@
 package dev.lstmspark.config;
 
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
  * Everything a training run needs, resolved and validated once by {@link ConfigLoader}.
  *
- * <p>The keys of {@link #toProperties()} are the kebab-case names users write in {@code conf/*.properties}
- * files and as command-line flags; a run directory keeps them as {@code config.properties}.
+ * <p>Each component is one {@link Setting} of {@link Settings#ALL}, in the same order and named after its key
+ * ({@code min-freq} is {@link #minFreq()}): the table holds the default, the documentation and the validation,
+ * the record the typed value. A run directory keeps the settings as {@code config.properties}.
  */
 public record TrainConfig(
         String corpus,
@@ -35,45 +40,71 @@ public record TrainConfig(
         int sampleEvery,
         int checkpointEvery,
         int keep,
-        boolean plotLogScale) {
+        PlotScale plotScale) {
+
+    private static final RecordComponent[] COMPONENTS = TrainConfig.class.getRecordComponents();
+    private static final Constructor<TrainConfig> CONSTRUCTOR = canonicalConstructor();
 
     public TrainConfig {
         samplePrefixes = List.copyOf(samplePrefixes);
     }
 
-    /** Keys that may differ between a run and its {@code --resume}: they do not change what is trained. */
-    public static final java.util.Set<String> RESUMABLE_CHANGES = java.util.Set.of(
-            "epochs", "out", "master", "sample-prefixes", "sample-length", "sample-every", "checkpoint-every", "keep", "plot-scale");
+    /** The configuration whose settings have these parsed values, by key; every key of {@link Settings#ALL} is needed. */
+    static TrainConfig of(Map<String, Object> values) {
+        Object[] args = new Object[COMPONENTS.length];
+        for (int i = 0; i < args.length; i++) {
+            String key = Settings.ALL.get(i).key();
+            if (!values.containsKey(key)) {
+                throw new IllegalArgumentException("no value for setting " + key);
+            }
+            args[i] = values.get(key);
+        }
+        try {
+            return CONSTRUCTOR.newInstance(args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The value of one setting. */
+    public Object value(Setting<?> setting) {
+        try {
+            return COMPONENTS[Settings.ALL.indexOf(setting)].getAccessor().invoke(this);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     /** The resolved configuration as the properties a run directory stores and {@link ConfigLoader} reads back. */
     public Properties toProperties() {
         Properties p = new Properties();
-        p.setProperty("corpus", corpus);
-        p.setProperty("tokens", tokens.name().toLowerCase());
-        p.setProperty("min-freq", Integer.toString(minFreq));
-        p.setProperty("batch-size", Integer.toString(batchSize));
-        p.setProperty("num-steps", Integer.toString(numSteps));
-        p.setProperty("sampling", sampling.name().toLowerCase());
-        p.setProperty("hidden", Integer.toString(hidden));
-        p.setProperty("layers", Integer.toString(layers));
-        p.setProperty("cell", cell.name().toLowerCase());
-        p.setProperty("forget-gate-bias", Double.toString(forgetGateBias));
-        p.setProperty("init-std", Double.toString(initStd));
-        p.setProperty("lr", Double.toString(lr));
-        p.setProperty("clip", Double.toString(clip));
-        p.setProperty("epochs", Integer.toString(epochs));
-        p.setProperty("seed", Long.toString(seed));
-        p.setProperty("workers", Integer.toString(workers));
-        p.setProperty("averaging-frequency", Integer.toString(averagingFrequency));
-        p.setProperty("val-fraction", Double.toString(valFraction));
-        p.setProperty("out", out);
-        p.setProperty("master", master);
-        p.setProperty("sample-prefixes", String.join(",", samplePrefixes));
-        p.setProperty("sample-length", Integer.toString(sampleLength));
-        p.setProperty("sample-every", Integer.toString(sampleEvery));
-        p.setProperty("checkpoint-every", Integer.toString(checkpointEvery));
-        p.setProperty("keep", Integer.toString(keep));
-        p.setProperty("plot-scale", plotLogScale ? "log" : "linear");
+        for (Setting<?> setting : Settings.ALL) {
+            p.setProperty(setting.key(), setting.format(value(setting)));
+        }
         return p;
+    }
+
+    /** Fails at class initialization, and so in every test, if the record and the table of settings disagree. */
+    private static Constructor<TrainConfig> canonicalConstructor() {
+        if (COMPONENTS.length != Settings.ALL.size()) {
+            throw new IllegalStateException("TrainConfig has " + COMPONENTS.length + " components but Settings.ALL lists "
+                    + Settings.ALL.size() + " settings");
+        }
+        Class<?>[] types = new Class<?>[COMPONENTS.length];
+        for (int i = 0; i < COMPONENTS.length; i++) {
+            String expected = Settings.ALL.get(i).componentName();
+            if (!COMPONENTS[i].getName().equals(expected)) {
+                throw new IllegalStateException("TrainConfig component " + i + " is " + COMPONENTS[i].getName()
+                        + " but Settings.ALL has " + Settings.ALL.get(i).key() + " there");
+            }
+            types[i] = COMPONENTS[i].getType();
+        }
+        try {
+            return TrainConfig.class.getDeclaredConstructor(types);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

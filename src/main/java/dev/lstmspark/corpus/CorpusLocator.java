@@ -1,12 +1,14 @@
 package dev.lstmspark.corpus;
 
+import dev.lstmspark.io.AtomicWriter;
+import org.apache.hadoop.conf.Configuration;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
 import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -15,8 +17,8 @@ import java.util.HexFormat;
  * Turns the {@code corpus} setting into a path Spark can read.
  *
  * <p>Any URI with a scheme ({@code hdfs:}, {@code s3a:}, {@code file:}) is handed to Spark as it is. The default
- * corpus, {@code data/timemachine.txt}, is downloaded from d2l when it is missing and checked against its SHA-1;
- * the download goes to a temporary file first so that a broken transfer never leaves a half-written corpus.
+ * corpus, {@code data/timemachine.txt}, is downloaded from d2l when it is missing and checked against its SHA-1
+ * before it is written, so that a broken transfer never leaves a half-written or wrong corpus.
  */
 public final class CorpusLocator {
 
@@ -66,43 +68,37 @@ public final class CorpusLocator {
         return colon > 1 && corpus.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*");
     }
 
-    /** Downloads the corpus to {@code target}, checking its SHA-1; nothing is left at {@code target} on failure. */
+    /**
+     * Downloads the corpus to {@code target}, checking its SHA-1 before anything is written; the file appears whole
+     * (through {@link AtomicWriter}) or not at all.
+     */
     public void download(Path target) {
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = null;
+        byte[] bytes;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, target.getFileName().toString(), ".part");
             URLConnection connection = new URL(downloadUrl).openConnection();
             connection.setConnectTimeout(15_000);
             connection.setReadTimeout(30_000);
-            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
             try (InputStream in = connection.getInputStream()) {
-                byte[] bytes = in.readAllBytes();
-                sha1.update(bytes);
-                Files.write(tmp, bytes);
+                bytes = in.readAllBytes();
             }
-            String actual = HexFormat.of().formatHex(sha1.digest());
-            if (!actual.equalsIgnoreCase(expectedSha1)) {
-                throw new CorpusException("downloaded corpus from " + downloadUrl + " has SHA-1 " + actual + ", expected "
-                        + expectedSha1 + ": download it yourself and put it at " + target);
-            }
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
         } catch (IOException e) {
             throw new CorpusException("corpus " + target + " is missing and could not be downloaded from " + downloadUrl
                     + " (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
                     + "): download it on a machine with network access and put it at " + target.toAbsolutePath(), e);
+        }
+        String actual;
+        try {
+            actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort: the .part file is in the data folder's .gitignore
-                }
-            }
         }
+        if (!actual.equalsIgnoreCase(expectedSha1)) {
+            throw new CorpusException("downloaded corpus from " + downloadUrl + " has SHA-1 " + actual + ", expected "
+                    + expectedSha1 + ": download it yourself and put it at " + target);
+        }
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(target.toAbsolutePath().toUri());
+        AtomicWriter writer = AtomicWriter.forPath(file, new Configuration());
+        writer.mkdirs(file.getParent());
+        writer.replace(file, bytes);
     }
 }

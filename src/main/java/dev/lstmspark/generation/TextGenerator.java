@@ -1,5 +1,6 @@
 package dev.lstmspark.generation;
 
+import dev.lstmspark.config.UserInputException;
 import dev.lstmspark.corpus.TextPreprocessing;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -28,14 +29,14 @@ public final class TextGenerator {
     public static String generate(MultiLayerNetwork net, Vocabulary vocabulary, String prefix, int length,
                                   double temperature, long seed) {
         if (length < 0) {
-            throw new IllegalArgumentException("length must be 0 or more, got " + length);
+            throw new UserInputException("length must be 0 or more, got " + length);
         }
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be 0 (greedy) or a positive number, got " + temperature);
+            throw new UserInputException("temperature must be 0 (greedy) or a positive number, got " + temperature);
         }
         List<String> prefixTokens = TextPreprocessing.lineTokens(prefix, vocabulary.kind());
         if (prefixTokens.isEmpty()) {
-            throw new IllegalArgumentException("prefix '" + prefix + "' has no letters: give at least one word, e.g. --prefix 'time traveller'");
+            throw new UserInputException("prefix '" + prefix + "' has no letters: give at least one word, e.g. --prefix 'time traveller'");
         }
         int[] out = new int[prefixTokens.size() + length];
         for (int i = 0; i < prefixTokens.size(); i++) {

@@ -11,10 +11,9 @@ import java.io.Serializable;
  * d2l's {@code grad_clipping}: scales all gradients together so that their global L2 norm is at most
  * {@code maxNorm}. DL4J's own gradient normalization works per layer or per parameter, never globally.
  *
- * <p>It runs as a listener at {@code onGradientCalculation}, after backpropagation and before the updater,
- * on the network's single flattened gradient view. Networks built by {@link RecurrentNetworks} leave the gradient as
- * the sum over the minibatch's tokens, so this first divides by the number of predicted tokens (d2l's
- * {@code loss.mean()}), then clips. {@code maxNorm} 0 turns clipping off but keeps the mean.
+ * <p>It runs as a listener at {@code onGradientCalculation}, after backpropagation and before the updater, on the
+ * network's single flattened gradient view, and after {@link TokenMeanGradient} (d2l clips the mean gradient);
+ * {@link RecurrentNetworks#gradientListeners} puts the two in that order.
  */
 public final class GlobalNormClipping extends BaseTrainingListener implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -22,25 +21,15 @@ public final class GlobalNormClipping extends BaseTrainingListener implements Se
     private final double maxNorm;
 
     public GlobalNormClipping(double maxNorm) {
-        if (!(maxNorm >= 0)) {
-            throw new IllegalArgumentException("maxNorm must be >= 0");
+        if (!(maxNorm > 0) || Double.isInfinite(maxNorm)) {
+            throw new IllegalArgumentException("maxNorm must be a positive number, got " + maxNorm);
         }
         this.maxNorm = maxNorm;
     }
 
     @Override
     public void onGradientCalculation(Model model) {
-        MultiLayerNetwork net = (MultiLayerNetwork) model;
-        INDArray gradient = net.getGradientsViewArray();
-        gradient.divi(predictedTokens(net.getLabels()));
-        if (maxNorm > 0) {
-            clip(gradient, maxNorm);
-        }
-    }
-
-    /** Tokens a {@code [batch, vocab, steps]} label array predicts (2-D labels count one per row). */
-    static long predictedTokens(INDArray labels) {
-        return labels.rank() == 3 ? labels.size(0) * labels.size(2) : labels.size(0);
+        clip(((MultiLayerNetwork) model).getGradientsViewArray(), maxNorm);
     }
 
     /**

@@ -10,10 +10,14 @@ import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.List;
 
 /** Builds d2l's recurrent language models (LSTM or GRU cells, one or more layers) as DL4J networks. */
 public final class RecurrentNetworks {
@@ -27,7 +31,7 @@ public final class RecurrentNetworks {
      * N(0, initStd), zero biases except the configurable LSTM forget-gate bias; SGD.
      *
      * <p>{@code miniBatch(false)} makes DL4J report the summed cross-entropy of a minibatch as its score and
-     * leave gradients unscaled: {@link GlobalNormClipping} turns them into d2l's per-token mean, then clips.
+     * leave gradients unscaled: the {@link #gradientListeners} turn them into d2l's per-token mean, then clip.
      */
     public static MultiLayerConfiguration configuration(ModelSpec spec) {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
@@ -68,6 +72,24 @@ public final class RecurrentNetworks {
                     .nOut(spec.hidden())
                     .build();
         };
+    }
+
+    /**
+     * What every network built here needs between backpropagation and the updater, in this order: the summed
+     * gradient becomes the per-token mean ({@link TokenMeanGradient}), whose global norm is then clipped to
+     * {@code clip} ({@link GlobalNormClipping}; 0 turns clipping off).
+     */
+    public static List<TrainingListener> gradientListeners(double clip) {
+        return clip > 0 ? List.of(new TokenMeanGradient(), new GlobalNormClipping(clip)) : List.of(new TokenMeanGradient());
+    }
+
+    /**
+     * Tokens whose successor a minibatch predicts, from its labels: {@code [batch, vocab or 1, steps]} gives
+     * batch x steps, 2-D labels one per row. The one count training statistics, the mean gradient and the
+     * benchmark all use.
+     */
+    public static long predictedTokens(INDArray labels) {
+        return labels.rank() == 3 ? labels.size(0) * labels.size(2) : labels.size(0);
     }
 
     /** A freshly initialized network. */

@@ -7,12 +7,9 @@
  * size): one-hot inputs, stacked recurrent layers (DL4J's LSTM, or the GRU of {@code dev.lstmspark.model.gru}, which DL4J
  * lacks), a softmax with cross-entropy loss, SGD, and truncated BPTT when
  * sampling is sequential. It sets {@code miniBatch(false)}, so DL4J reports a minibatch's summed cross-entropy and
- * leaves gradients unscaled; {@link dev.lstmspark.model.GlobalNormClipping}, a listener at
- * {@code onGradientCalculation}, divides them by the predicted tokens (d2l's mean) and clips their global L2 norm,
- * which DL4J's own per-layer or per-parameter normalization cannot do.
- *
- * <p>{@link dev.lstmspark.model.SavedModel} loads {@code model.zip}, {@code vocab.json} and
- * {@code config.properties} from a run directory on any Hadoop file system, and rejects a vocabulary whose size
- * does not match the network's output; {@link dev.lstmspark.model.ModelFileException} names the file and the fix.
+ * leaves gradients unscaled; {@link dev.lstmspark.model.RecurrentNetworks#gradientListeners} then turns the gradient
+ * into d2l's per-token mean ({@link dev.lstmspark.model.TokenMeanGradient}) and clips its global L2 norm
+ * ({@link dev.lstmspark.model.GlobalNormClipping}), which DL4J's own per-layer or per-parameter normalization
+ * cannot do. {@link dev.lstmspark.model.ModelFileException} names a saved model file that cannot be used and the fix.
  */
 package dev.lstmspark.model;

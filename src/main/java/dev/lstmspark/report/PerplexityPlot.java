@@ -1,5 +1,6 @@
 package dev.lstmspark.report;
 
+import dev.lstmspark.config.PlotScale;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.training.EpochMetrics;
 import org.jfree.chart.ChartRenderingInfo;
@@ -33,7 +34,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -50,7 +50,6 @@ public final class PerplexityPlot {
         Headless.ensure(); // first: the Color constants below already fix AWT's headless decision
     }
 
-    public static final String FILE_NAME = "perplexity.png";
     public static final int DEFAULT_WIDTH = 800;
     public static final int DEFAULT_HEIGHT = 500;
 
@@ -90,8 +89,9 @@ public final class PerplexityPlot {
     }
 
     /** The plot of one run: its settings in the title, {@value #DEFAULT_WIDTH} x {@value #DEFAULT_HEIGHT} pixels. */
-    public static PerplexityPlot forRun(TrainConfig config, int workers, boolean logScale) {
-        return new PerplexityPlot(title(config, workers), subtitle(config), DEFAULT_WIDTH, DEFAULT_HEIGHT, logScale);
+    public static PerplexityPlot forRun(TrainConfig config, int workers) {
+        return new PerplexityPlot(title(config, workers), subtitle(config), DEFAULT_WIDTH, DEFAULT_HEIGHT,
+                config.plotScale() == PlotScale.LOG);
     }
 
     /** The run's key settings, e.g. {@code char LSTM hidden 256 x 1, 32 x 35, lr 1, clip 1, 2 workers}. */
@@ -146,16 +146,9 @@ public final class PerplexityPlot {
         return image;
     }
 
-    /** The rendering encoded as PNG, for {@link #FILE_NAME} and for embedding in the HTML report. */
+    /** The rendering encoded as PNG, for {@code perplexity.png} and for embedding in the HTML report. */
     public byte[] renderPng(List<EpochMetrics> metrics) {
         return encodePng(render(metrics));
-    }
-
-    /** Renders into {@code dir/perplexity.png}, replacing the previous rendering atomically. */
-    public Path write(List<EpochMetrics> metrics, Path dir) {
-        Path target = dir.resolve(FILE_NAME);
-        AtomicFile.write(target, renderPng(metrics));
-        return target;
     }
 
     static byte[] encodePng(BufferedImage image) {

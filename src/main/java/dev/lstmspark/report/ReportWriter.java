@@ -1,15 +1,14 @@
 package dev.lstmspark.report;
 
 import dev.lstmspark.config.TrainConfig;
-import dev.lstmspark.training.EpochListener;
+import dev.lstmspark.store.RunLayout;
 import dev.lstmspark.training.EpochMetrics;
-import dev.lstmspark.training.RunDirectory;
+import dev.lstmspark.training.TrainingListener;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,20 +16,20 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * Keeps the epochs seen so far and, after each, redraws {@code perplexity.png} and rewrites {@code report.html}
- * in the run directory, so both are current however the run ends.
+ * Keeps the epochs seen so far and, after each and once more at the end (with the final samples), redraws
+ * {@code perplexity.png} and rewrites {@code report.html} in the run directory, so both are current however the
+ * run ends.
  *
  * <p>The report is a by-product: a failure to draw or write it (a full disk, a driver image without fonts) is
- * logged and training goes on. Construct it when the run starts; its total time counts from construction.
- * Called on the driver's training thread only, like every {@link EpochListener}.
+ * logged and training goes on. Construct it when the run starts; its total time counts from construction, plus
+ * the wall time of the epochs a resumed run had trained before. Called on the driver's training thread only.
  */
-public final class ReportWriter implements EpochListener {
+public final class ReportWriter implements TrainingListener {
     private static final Logger LOG = LoggerFactory.getLogger(ReportWriter.class);
 
-    /** Where the report's files go: a local folder, or a run directory on any Hadoop file system. */
+    /** Where the report's files go, e.g. a run directory: replaces file {@code name} with {@code content} whole. */
     @FunctionalInterface
     public interface Sink {
-        /** Replaces file {@code name} with {@code content} atomically. */
         void write(String name, byte[] content);
     }
 
@@ -40,77 +39,60 @@ public final class ReportWriter implements EpochListener {
     private final Supplier<List<String>> samples;
     private final Hardware hardware;
     private final PerplexityPlot plot;
+    private final String trainingStatsFile;
     private final long startNanos = System.nanoTime();
     private final List<EpochMetrics> seen = new ArrayList<>();
     /** Wall time of the epochs a resumed run trained before it was interrupted. */
-    private final Duration earlierTime;
-    private final String trainingStatsFile;
+    private Duration earlierTime = Duration.ZERO;
     private boolean failedBefore;
 
     /**
-     * @param dir     the run directory to write into
-     * @param workers the workers training uses (resolved, never the "default" 0)
-     * @param samples the generated samples so far, read after every epoch, e.g. {@link #samplesFrom(RunDirectory)}
-     */
-    public ReportWriter(TrainConfig config, Path dir, int workers, Supplier<List<String>> samples) {
-        this(config, dir, workers, samples, Hardware.ofThisDriver(), true);
-    }
-
-    /**
-     * @param logScale perplexity on a log axis: after the first few epochs a linear axis flattens every later
-     *                 improvement into the bottom few pixels, and later epochs are what a long run is about
-     */
-    public ReportWriter(TrainConfig config, Path dir, int workers, Supplier<List<String>> samples,
-                        Hardware hardware, boolean logScale) {
-        this(config, localFolder(Objects.requireNonNull(dir, "dir")), workers, samples, hardware, logScale);
-    }
-
-    /**
-     * Writes into a training run's directory, wherever it lives. A resumed run's report starts from the epochs
-     * its checkpoint restored, and its total time includes their wall time.
-     *
+     * @param workers           the workers training uses (resolved, never the "default" 0)
+     * @param samples           the generated samples so far, read at every redraw
      * @param trainingStatsFile DL4J's training timeline that {@code train --stats} writes beside the report, to
      *                          link from it; {@code null} without {@code --stats}
      */
-    public static ReportWriter forRun(TrainConfig config, RunDirectory run, int workers, String trainingStatsFile) {
-        return new ReportWriter(config, run::writeFile, workers, samplesFrom(run), Hardware.ofThisDriver(),
-                config.plotLogScale(), run.metrics(), trainingStatsFile);
-    }
-
-    public ReportWriter(TrainConfig config, Sink sink, int workers, Supplier<List<String>> samples,
-                        Hardware hardware, boolean logScale) {
-        this(config, sink, workers, samples, hardware, logScale, List.of(), null);
-    }
-
-    private ReportWriter(TrainConfig config, Sink sink, int workers, Supplier<List<String>> samples,
-                         Hardware hardware, boolean logScale, List<EpochMetrics> earlierEpochs, String trainingStatsFile) {
-        this.trainingStatsFile = trainingStatsFile;
-        this.seen.addAll(earlierEpochs);
-        this.earlierTime = Duration.ofMillis(Math.round(1000 * earlierEpochs.stream().mapToDouble(EpochMetrics::seconds).sum()));
+    public ReportWriter(TrainConfig config, Sink sink, int workers, Supplier<List<String>> samples, Hardware hardware,
+                        String trainingStatsFile) {
         this.config = Objects.requireNonNull(config, "config");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.workers = workers;
         this.samples = Objects.requireNonNull(samples, "samples");
         this.hardware = Objects.requireNonNull(hardware, "hardware");
-        this.plot = PerplexityPlot.forRun(config, workers, logScale);
+        this.trainingStatsFile = trainingStatsFile;
+        this.plot = PerplexityPlot.forRun(config, workers);
     }
 
-    /** The lines of the run's {@code samples.txt} so far, one sample each; none before the first is written. */
-    public static Supplier<List<String>> samplesFrom(RunDirectory run) {
-        return run::sampleLines;
-    }
-
-    private static Sink localFolder(Path dir) {
-        return (name, content) -> AtomicFile.write(dir.resolve(name), content);
+    /** A resumed run's report starts from the epochs its checkpoint restored, and its total time includes them. */
+    @Override
+    public void onTrainingStart(List<EpochMetrics> earlier) {
+        seen.clear();
+        seen.addAll(earlier);
+        earlierTime = Duration.ofMillis(Math.round(1000 * earlier.stream().mapToDouble(EpochMetrics::seconds).sum()));
     }
 
     @Override
     public void onEpochEnd(EpochMetrics metrics, MultiLayerNetwork network) {
         seen.add(metrics);
+        redraw();
+    }
+
+    /** Once more, so that the page shows the samples of the final model. */
+    @Override
+    public void onTrainingEnd(int lastEpoch, MultiLayerNetwork network) {
+        redraw();
+    }
+
+    /** The epochs seen so far, in order. */
+    public List<EpochMetrics> metrics() {
+        return List.copyOf(seen);
+    }
+
+    private void redraw() {
         byte[] png = null;
         try {
             png = plot.renderPng(seen);
-            sink.write(PerplexityPlot.FILE_NAME, png);
+            sink.write(RunLayout.PLOT, png);
         } catch (RuntimeException | Error e) {
             reportFailure("perplexity plot", e);
         }
@@ -118,15 +100,10 @@ public final class ReportWriter implements EpochListener {
             // Drawn bytes go into the page even when perplexity.png itself could not be written.
             Duration total = earlierTime.plusNanos(System.nanoTime() - startNanos);
             RunReport report = new RunReport(config, workers, hardware, seen, samples.get(), total, png, trainingStatsFile);
-            sink.write(RunReport.FILE_NAME, report.toHtml().getBytes(StandardCharsets.UTF_8));
+            sink.write(RunLayout.REPORT, report.toHtml().getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException | Error e) {
             reportFailure("run report", e);
         }
-    }
-
-    /** The epochs seen so far, in order. */
-    public List<EpochMetrics> metrics() {
-        return List.copyOf(seen);
     }
 
     private void reportFailure(String what, Throwable e) {

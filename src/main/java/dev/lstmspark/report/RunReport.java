@@ -1,17 +1,15 @@
 package dev.lstmspark.report;
 
-import dev.lstmspark.config.ConfigLoader;
+import dev.lstmspark.config.Setting;
+import dev.lstmspark.config.Settings;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.training.EpochMetrics;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Properties;
 
 /**
  * {@code report.html}: one self-contained page that says what a run was and how it went: the perplexity plot,
@@ -26,8 +24,6 @@ import java.util.Properties;
  * same bytes.
  */
 public final class RunReport {
-    public static final String FILE_NAME = "report.html";
-
     /** Shown for a missing value: no validation perplexity when nothing is held out. */
     static final String MISSING = "\u2013";
 
@@ -75,13 +71,6 @@ public final class RunReport {
         this.totalTime = Objects.requireNonNull(totalTime, "totalTime");
         this.perplexityPng = perplexityPng == null ? null : perplexityPng.clone();
         this.trainingStatsFile = trainingStatsFile;
-    }
-
-    /** Writes {@code dir/report.html}, replacing the previous page atomically. */
-    public Path write(Path dir) {
-        Path target = dir.resolve(FILE_NAME);
-        AtomicFile.write(target, toHtml().getBytes(StandardCharsets.UTF_8));
-        return target;
     }
 
     public String toHtml() {
@@ -151,15 +140,12 @@ public final class RunReport {
 
     private void appendSettings(StringBuilder html) {
         html.append("<h2>Settings</h2>\n<table class=\"settings\">\n<tbody>\n");
-        Properties resolved = config.toProperties();
-        // ConfigLoader's key order (the README's), not the hash order of Properties.
-        for (String key : ConfigLoader.KEYS) {
-            String value = resolved.getProperty(key);
-            if (value != null) {
-                html.append("<tr><th>").append(escape(key)).append("</th><td>").append(escape(value))
-                        .append("</td><td class=\"meaning\">").append(escape(ConfigLoader.describe(key)))
-                        .append("</td></tr>\n");
-            }
+        // The table's order (the README's), not the hash order of Properties.
+        for (Setting<?> setting : Settings.ALL) {
+            html.append("<tr><th>").append(escape(setting.key())).append("</th><td>")
+                    .append(escape(setting.format(config.value(setting))))
+                    .append("</td><td class=\"meaning\">").append(escape(setting.description()))
+                    .append("</td></tr>\n");
         }
         html.append("</tbody>\n</table>\n");
     }
@@ -172,6 +158,7 @@ public final class RunReport {
         html.append("<h2>Hardware</h2>\n<table class=\"hardware\">\n<tbody>\n");
         row(html, "training workers", Integer.toString(workers));
         row(html, "executors seen", metrics.isEmpty() ? MISSING : executorsSeen + " (most in one epoch)");
+        row(html, "driver CPU", hardware.cpu());
         row(html, "driver cores", Integer.toString(hardware.driverCores()));
         row(html, "driver max heap", String.format(Locale.ROOT, "%.1f GiB", hardware.driverMaxHeapBytes() / (double) (1L << 30)));
         row(html, "JVM", hardware.jvm());

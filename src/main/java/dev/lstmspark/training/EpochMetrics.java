@@ -58,18 +58,27 @@ public record EpochMetrics(int epoch, double trainPerplexity, double valPerplexi
 
     /** Reads back a {@link #toJson()} line, e.g. from the {@code metrics.jsonl} of a run being resumed. */
     public static EpochMetrics fromJson(String line) {
+        JsonNode o;
         try {
-            JsonNode o = JSON.readTree(line);
-            List<String> executorIds = new java.util.ArrayList<>();
-            o.path("executor_ids").forEach(id -> executorIds.add(id.asText()));
-            JsonNode val = o.get("val_perplexity");
-            return new EpochMetrics(o.get("epoch").asInt(), o.get("train_perplexity").asDouble(),
-                    val == null || val.isNull() ? Double.NaN : val.asDouble(), o.get("tokens").asLong(),
-                    o.get("minibatches").asLong(), o.get("seconds").asDouble(), o.get("fit_seconds").asDouble(),
-                    executorIds);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | NullPointerException e) {
-            throw new IllegalArgumentException("not a metrics line: " + line, e);
+            o = JSON.readTree(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("not a metrics line (" + e.getOriginalMessage() + "): " + line, e);
         }
+        List<String> executorIds = new java.util.ArrayList<>();
+        o.path("executor_ids").forEach(id -> executorIds.add(id.asText()));
+        JsonNode val = o.path("val_perplexity");
+        return new EpochMetrics(required(o, "epoch", line).asInt(), required(o, "train_perplexity", line).asDouble(),
+                val.isNumber() ? val.asDouble() : Double.NaN, required(o, "tokens", line).asLong(),
+                required(o, "minibatches", line).asLong(), required(o, "seconds", line).asDouble(),
+                required(o, "fit_seconds", line).asDouble(), executorIds);
+    }
+
+    private static JsonNode required(JsonNode o, String field, String line) {
+        JsonNode value = o == null ? null : o.get(field);
+        if (value == null || !value.isNumber()) {
+            throw new IllegalArgumentException("not a metrics line (no number \"" + field + "\"): " + line);
+        }
+        return value;
     }
 
     private static double round(double v) {

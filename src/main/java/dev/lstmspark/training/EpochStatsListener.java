@@ -1,5 +1,6 @@
 package dev.lstmspark.training;
 
+import dev.lstmspark.model.RecurrentNetworks;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.DoubleAccumulator;
@@ -7,7 +8,6 @@ import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.Serializable;
 import java.util.TreeSet;
@@ -48,9 +48,8 @@ public final class EpochStatsListener extends BaseTrainingListener implements Se
     @Override
     public void onGradientCalculation(Model model) {
         // Networks from RecurrentNetworks report the minibatch's summed cross-entropy as the score (miniBatch=false).
-        INDArray labels = ((MultiLayerNetwork) model).getLabels();
         crossEntropy.add(model.score());
-        tokens.add(labels.size(0) * labels.size(2));
+        tokens.add(RecurrentNetworks.predictedTokens(((MultiLayerNetwork) model).getLabels()));
         minibatches.add(1);
         if (!executorRecorded) {
             SparkEnv env = SparkEnv.get();

@@ -8,13 +8,13 @@ import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.evaluation.Perplexity;
 import dev.lstmspark.evaluation.PerplexityEvaluator;
 import dev.lstmspark.executor.ExecutorTask;
-import dev.lstmspark.model.GlobalNormClipping;
-import dev.lstmspark.model.RecurrentNetworks;
 import dev.lstmspark.model.ModelSpec;
+import dev.lstmspark.model.RecurrentNetworks;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
@@ -22,56 +22,78 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The training loop: every epoch builds that epoch's minibatch RDD, fits it with DL4J parameter averaging
- * ({@code averaging-frequency} minibatches per worker between averages) and reports {@link EpochMetrics} to the
- * listeners. Validation runs on the executors over the held-out tail.
+ * Trains one network on Spark, an epoch at a time: every epoch builds that epoch's minibatch RDD, fits it with DL4J
+ * parameter averaging and validates on the held-out tail on the executors, and returns the epoch's
+ * {@link EpochMetrics}. The run around it (checkpoints, reports, when to stop) is the caller's.
  *
  * <p>The epoch is handed to DL4J one averaging round at a time ({@code workers x averaging-frequency}
  * minibatches, taken by minibatch id, which is already the epoch's shuffled order). Given a whole epoch, DL4J's
  * random split makes rounds of uneven size and each worker silently stops after {@code averaging-frequency}
  * minibatches, dropping the rest; with exact rounds every minibatch is trained exactly once.
  */
-public final class SparkTrainer {
+public final class SparkTrainer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
     /** DL4J's choice of clock for its training statistics; {@code jobs/submit.sh} sets it on executors too. */
     static final String TIME_SOURCE_PROPERTY = "org.deeplearning4j.spark.time.TimeSource";
 
     private final JavaSparkContext sc;
     private final TrainConfig config;
+    private final TrainingData data;
     private final int workers;
+    private final boolean collectStats;
+    private final SparkDl4jMultiLayer sparkNet;
+    private final JavaRDD<TokenBatch> validation;
     private ProgressListener progress = ProgressListener.NONE;
-    private boolean collectStats;
-    private SparkDl4jMultiLayer lastSparkNet;
 
-    public SparkTrainer(JavaSparkContext sc, TrainConfig config) {
+    /**
+     * @param network      the network to train in place: new, or restored from a checkpoint
+     * @param collectStats record DL4J's Spark training timeline (count, split, broadcast, each worker's fit,
+     *                     aggregation) over every epoch; the events cost a little driver memory per round
+     */
+    public SparkTrainer(JavaSparkContext sc, TrainConfig config, TrainingData data, MultiLayerNetwork network,
+                        boolean collectStats) {
         this.sc = sc;
         this.config = config;
-        this.workers = config.workers() > 0 ? config.workers() : sc.defaultParallelism();
+        this.data = data;
+        this.workers = workers(sc, config);
+        this.collectStats = collectStats;
+        if (collectStats && System.getProperty(TIME_SOURCE_PROPERTY) == null) {
+            // DL4J's default clock asks an NTP server, which clusters without internet access cannot reach.
+            System.setProperty(TIME_SOURCE_PROPERTY, "org.deeplearning4j.spark.time.SystemClockTimeSource");
+        }
+        this.sparkNet = new SparkDl4jMultiLayer(sc, network, trainingMaster());
+        this.validation = data.valTokens() > 0
+                ? MinibatchBuilder.build(data.corpus(), WindowPlan.inOrder(data.trainTokens(), data.valTokens(),
+                        config.numSteps(), config.batchSize()), workers).persist(StorageLevel.MEMORY_AND_DISK_SER())
+                : null;
+    }
+
+    /** The workers a configuration trains with on {@code sc}: the setting, or Spark's default parallelism for 0. */
+    public static int workers(JavaSparkContext sc, TrainConfig config) {
+        return config.workers() > 0 ? config.workers() : sc.defaultParallelism();
+    }
+
+    /** A new network for this configuration and vocabulary. */
+    public static MultiLayerNetwork newNetwork(TrainConfig config, int vocabSize) {
+        return RecurrentNetworks.create(ModelSpec.of(config, vocabSize));
     }
 
     public int workers() {
         return workers;
     }
 
-    /**
-     * Has DL4J record its Spark training timeline (count, split, broadcast, each worker's fit, aggregation) from
-     * the next {@link #fit} on; it accumulates over every round and epoch of that call. Off by default: the
-     * events cost a little driver memory per round.
-     */
-    public void setCollectStats(boolean collectStats) {
-        this.collectStats = collectStats;
-        if (collectStats && System.getProperty(TIME_SOURCE_PROPERTY) == null) {
-            // DL4J's default clock asks an NTP server, which clusters without internet access cannot reach.
-            System.setProperty(TIME_SOURCE_PROPERTY, "org.deeplearning4j.spark.time.SystemClockTimeSource");
-        }
+    /** The network as training left it after the latest epoch. */
+    public MultiLayerNetwork network() {
+        return sparkNet.getNetwork();
     }
 
-    /** DL4J's statistics of the latest {@link #fit} so far, or {@code null} when they are not collected. */
+    /** DL4J's statistics of every epoch so far, or {@code null} when they are not collected. */
     public SparkTrainingStats trainingStats() {
-        return collectStats && lastSparkNet != null ? lastSparkNet.getSparkTrainingStats() : null;
+        return collectStats ? sparkNet.getSparkTrainingStats() : null;
     }
 
     /** Follows each epoch round by round, e.g. a progress bar on the driver's terminal. */
@@ -79,54 +101,27 @@ public final class SparkTrainer {
         this.progress = progress;
     }
 
-    /** A new network for this configuration and vocabulary. */
-    public MultiLayerNetwork newNetwork(int vocabSize) {
-        return RecurrentNetworks.create(ModelSpec.of(config, vocabSize));
-    }
-
     /**
-     * Trains {@code network} in place from {@code firstEpoch} (1 for a new run, the checkpoint's next epoch when
-     * resuming) to {@code config.epochs()}.
+     * Trains epoch {@code epoch} (its windows and shuffle are a function of the seed and the epoch alone) and
+     * validates the result.
      *
      * @throws TrainingDivergedException when the weights or the epoch's loss stop being finite
      */
-    public MultiLayerNetwork fit(TrainingData data, MultiLayerNetwork network, int firstEpoch, List<EpochListener> listeners) {
+    public EpochMetrics trainEpoch(int epoch) {
         int vocabSize = data.vocabulary().size();
-        ParameterAveragingTrainingMaster master = trainingMaster();
-        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, network, master);
-        lastSparkNet = sparkNet;
-        JavaRDD<TokenBatch> validation = null;
-        if (data.valTokens() > 0) {
-            WindowPlan plan = WindowPlan.inOrder(data.trainTokens(), data.valTokens(), config.numSteps(), config.batchSize());
-            validation = MinibatchBuilder.build(data.corpus(), plan, workers).persist(StorageLevel.MEMORY_AND_DISK_SER());
-        }
-        try {
-            for (int epoch = firstEpoch; epoch <= config.epochs(); epoch++) {
-                EpochMetrics metrics = runEpoch(epoch, data, sparkNet, validation, vocabSize);
-                for (EpochListener listener : listeners) {
-                    listener.onEpochEnd(metrics, sparkNet.getNetwork());
-                }
-            }
-        } finally {
-            if (validation != null) {
-                validation.unpersist(false);
-            }
-        }
-        return sparkNet.getNetwork();
-    }
-
-    private EpochMetrics runEpoch(int epoch, TrainingData data, SparkDl4jMultiLayer sparkNet,
-                                  JavaRDD<TokenBatch> validation, int vocabSize) {
         long start = System.nanoTime();
-        WindowPlan plan = epochPlan(epoch, data.trainTokens());
+        WindowPlan plan = epochPlan(config, epoch, data.trainTokens());
         sc.setJobGroup("epoch-" + epoch, "epoch " + epoch + "/" + config.epochs() + " - fit", false);
         JavaRDD<TokenBatch> minibatches = MinibatchBuilder.build(data.corpus(), plan, workers)
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         EpochStatsListener stats = EpochStatsListener.create(sc, epoch);
-        sparkNet.setListeners(stats, new GlobalNormClipping(config.clip()));
+        List<TrainingListener> listeners = new ArrayList<>();
+        listeners.add(stats);
+        listeners.addAll(RecurrentNetworks.gradientListeners(config.clip()));
+        sparkNet.setListeners(listeners);
         progress.onEpochStart(epoch, config.epochs(), plan.numWindows() / plan.batchSize());
         try {
-            long perRound = (long) workers * trainingMasterFrequency();
+            long perRound = (long) workers * dataSetsPerRound(config);
             for (long first = 0; first < plan.numBatches(); first += perRound) {
                 long from = first;
                 long to = Math.min(plan.numBatches(), first + perRound);
@@ -161,6 +156,14 @@ public final class SparkTrainer {
                 fitSeconds, List.copyOf(stats.executors()));
     }
 
+    /** Releases the held-out minibatches. */
+    @Override
+    public void close() {
+        if (validation != null) {
+            validation.unpersist(false);
+        }
+    }
+
     /** Stops the run when a weight or the loss is NaN or infinite: nothing after that point can be trusted. */
     private void requireFinite(int epoch, double value, String what) {
         if (!Double.isFinite(value)) {
@@ -187,28 +190,39 @@ public final class SparkTrainer {
     }
 
     /** The epoch's windows over the training head: d2l random sampling, or sequential streams for truncated BPTT. */
-    public WindowPlan epochPlan(int epoch, long trainTokens) {
+    public static WindowPlan epochPlan(TrainConfig config, int epoch, long trainTokens) {
         if (config.sampling() == Sampling.SEQUENTIAL) {
             return WindowPlan.sequential(0, trainTokens, config.numSteps(), config.batchSize(),
-                    config.averagingFrequency(), config.seed(), epoch);
+                    minibatchesPerSequence(config), config.seed(), epoch);
         }
         return WindowPlan.random(0, trainTokens, config.numSteps(), config.batchSize(), config.seed(), epoch);
     }
 
-    /** Minibatches each worker fits between averages, as the training master counts them. */
-    private int trainingMasterFrequency() {
-        return config.sampling() == Sampling.SEQUENTIAL ? 1 : config.averagingFrequency();
+    /**
+     * Consecutive minibatches one recurrent state runs through before it is reset: with sequential sampling a
+     * worker's whole averaging round (its states cannot be averaged with the other workers'), packed into one
+     * sequence that truncated BPTT walks through; with random sampling every minibatch starts afresh.
+     */
+    static int minibatchesPerSequence(TrainConfig config) {
+        return config.sampling() == Sampling.SEQUENTIAL ? config.averagingFrequency() : 1;
+    }
+
+    /**
+     * DataSets each worker fits between averages, the {@code averagingFrequency} DL4J's training master counts:
+     * {@code averaging-frequency} minibatches in DataSets of {@link #minibatchesPerSequence} each.
+     */
+    static int dataSetsPerRound(TrainConfig config) {
+        return config.averagingFrequency() / minibatchesPerSequence(config);
     }
 
     /**
      * Parameter averaging with the examples per {@code DataSet} (batch-size) as the first argument, and
-     * {@code Direct} training so that no export directory on a shared file system is needed. Sequential
-     * sampling packs {@code averaging-frequency} minibatches into each {@code DataSet}, so it averages after each.
+     * {@code Direct} training so that no export directory on a shared file system is needed.
      */
     private ParameterAveragingTrainingMaster trainingMaster() {
         return new ParameterAveragingTrainingMaster.Builder(workers, config.batchSize())
                 .batchSizePerWorker(config.batchSize())
-                .averagingFrequency(trainingMasterFrequency())
+                .averagingFrequency(dataSetsPerRound(config))
                 .workerPrefetchNumBatches(2)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .storageLevel(null)

@@ -1,6 +1,10 @@
 package dev.lstmspark.bench;
 
+import dev.lstmspark.config.CellType;
+import dev.lstmspark.config.ConfigException;
+import dev.lstmspark.config.TrainConfig;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -14,35 +18,50 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchmarkTest {
 
+    private static Benchmark parse(String... args) {
+        Benchmark bench = new Benchmark();
+        new CommandLine(bench).parseArgs(args);
+        return bench;
+    }
+
     @Test
     void defaultsAreTwoLocalWorkersOneWarmUpAndOneMeasuredEpoch() {
-        BenchmarkOptions o = BenchmarkOptions.parse();
-        assertEquals(1, o.warmupEpochs());
-        assertEquals(1, o.epochs());
-        assertEquals(1, o.scale());
-        assertNull(o.out());
-        assertEquals("local[2]", o.settings().get("master"));
-        assertEquals("2", o.settings().get("workers"));
+        Benchmark b = parse();
+        assertEquals(1, b.warmupEpochs);
+        assertEquals(1, b.epochs);
+        assertEquals(1, b.scale);
+        assertNull(b.out);
+        TrainConfig config = b.config();
+        assertEquals("local[2]", config.master());
+        assertEquals(2, config.workers());
+        assertEquals(2, config.epochs(), "warm-up plus measured");
     }
 
     @Test
     void flagsAndSettingsAreParsed() {
-        BenchmarkOptions o = BenchmarkOptions.parse("--epochs", "3", "--scale", "20", "--out", "b.json",
-                "--corpus", "c.txt", "--set", "averaging-frequency=10", "--single-iterations", "0");
-        assertEquals(3, o.epochs());
-        assertEquals(20, o.scale());
-        assertEquals("b.json", o.out());
-        assertEquals("c.txt", o.settings().get("corpus"));
-        assertEquals("10", o.settings().get("averaging-frequency"));
-        assertEquals(0, o.singleIterations());
+        Benchmark b = parse("--epochs", "3", "--scale", "20", "--out", "b.json",
+                "--corpus", "c.txt", "--set", "averaging-frequency=10", "--set", "cell=gru", "--single-iterations", "0");
+        assertEquals(3, b.epochs);
+        assertEquals(20, b.scale);
+        assertEquals(Path.of("b.json"), b.out);
+        assertEquals(0, b.singleIterations);
+        TrainConfig config = b.config();
+        assertEquals("c.txt", config.corpus());
+        assertEquals(10, config.averagingFrequency());
+        assertEquals(CellType.GRU, config.cell());
     }
 
     @Test
     void badFlagsAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> BenchmarkOptions.parse("--scale", "0"));
-        assertThrows(IllegalArgumentException.class, () -> BenchmarkOptions.parse("--epochs"));
-        assertThrows(IllegalArgumentException.class, () -> BenchmarkOptions.parse("--nope", "1"));
-        assertThrows(IllegalArgumentException.class, () -> BenchmarkOptions.parse("--set", "novalue"));
+        assertThrows(CommandLine.ParameterException.class, () -> parse("--epochs"));
+        assertThrows(CommandLine.ParameterException.class, () -> parse("--nope", "1"));
+        assertThrows(CommandLine.ParameterException.class, () -> parse("--set", "novalue"));
+        assertThrows(ConfigException.class, () -> parse("--set", "colour=red").config());
+        CommandLine cl = new CommandLine(new Benchmark());
+        java.io.StringWriter err = new java.io.StringWriter();
+        cl.setErr(new java.io.PrintWriter(err));
+        assertEquals(2, cl.execute("--scale", "0"));
+        assertTrue(err.toString().contains("--scale must be at least 1, got 0"), err.toString());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.lstmspark.cli;
 
+import dev.lstmspark.run.SparkContexts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,6 +68,7 @@ class CliTest {
         Result r = run("train", "--corpus", corpus.toString(), "--out", dir.resolve("run").toString());
         assertEquals(Main.USAGE_ERROR, r.exitCode(), r.err());
         assertTrue(r.err().contains("contains no letters"), r.err());
+        assertFalse(Files.exists(dir.resolve("run")), "a refused run leaves no out directory behind");
     }
 
     @Test
@@ -75,6 +77,43 @@ class CliTest {
         Result r = run("train", "--corpus", corpus.toString(), "--val-fraction", "0", "--out", dir.resolve("run").toString());
         assertEquals(Main.USAGE_ERROR, r.exitCode(), r.err());
         assertTrue(r.err().contains("gives 16 training tokens") && r.err().contains("needs at least 1155"), r.err());
+        assertFalse(Files.exists(dir.resolve("run")), "a refused run leaves no out directory behind");
+    }
+
+    /**
+     * A disk that fills up mid-run (here one that the test makes full, under the faulty: scheme that takes the
+     * code's path for non-local file systems) ends the run with one line naming the file and the cause, exit 1,
+     * and the newest checkpoint complete and loadable.
+     */
+    @Test
+    void aFullDiskEndsTheRunWithOneLineAndKeepsTheLastCheckpoint(@TempDir Path dir) throws IOException {
+        Path corpus = dev.lstmspark.TestSupport.pangramCorpus(dir, 15);
+        Path out = dir.resolve("run");
+        System.setProperty("spark.hadoop.fs.faulty.impl", dev.lstmspark.io.FaultyFileSystem.class.getName());
+        System.setProperty("spark.hadoop.fs.faulty.impl.disable.cache", "true");
+        dev.lstmspark.io.FaultyFileSystem.failAfter(900_000);
+        Result r;
+        try {
+            r = run("train", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--epochs", "24",
+                    "--out", dev.lstmspark.io.FaultyFileSystem.uri(out), "--master", "local[2]");
+        } finally {
+            dev.lstmspark.io.FaultyFileSystem.failAfter(Long.MAX_VALUE);
+            System.clearProperty("spark.hadoop.fs.faulty.impl");
+            System.clearProperty("spark.hadoop.fs.faulty.impl.disable.cache");
+        }
+        assertEquals(Main.FAILURE, r.exitCode(), r.err());
+        assertTrue(r.err().matches("(?s)error: cannot write faulty:" + java.util.regex.Pattern.quote(out.toString())
+                + "/\\S+: No space left on device\\R"), r.err());
+        assertFalse(Files.exists(out.resolve("model.zip")));
+        java.util.List<String> checkpoints;
+        try (var folders = Files.list(out.resolve("checkpoints"))) {
+            checkpoints = folders.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertFalse(checkpoints.isEmpty(), "epochs were checkpointed before the disk filled up");
+        String newest = checkpoints.get(checkpoints.size() - 1);
+        assertTrue(newest.startsWith("epoch-"), "no staged checkpoint left behind: " + checkpoints);
+        Result generate = run("generate", "--model", out.resolve("checkpoints").resolve(newest).toString(), "--prefix", "the");
+        assertEquals(0, generate.exitCode(), generate.err());
     }
 
     @ParameterizedTest

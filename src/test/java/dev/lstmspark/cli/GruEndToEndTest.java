@@ -2,7 +2,7 @@ package dev.lstmspark.cli;
 
 import dev.lstmspark.TestSupport;
 import dev.lstmspark.config.TrainConfig;
-import dev.lstmspark.model.SavedModel;
+import dev.lstmspark.store.SavedModel;
 import dev.lstmspark.model.gru.Gru;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
@@ -28,7 +28,7 @@ class GruEndToEndTest {
         try (JavaSparkContext sc = TestSupport.spark("local[2]")) {
             TestSupport.train(sc, config);
 
-            SavedModel saved = SavedModel.load(out.toString());
+            SavedModel saved = TestSupport.savedModel(out.toString());
             assertTrue(saved.network().getLayerWiseConfigurations().getConf(0).getLayer() instanceof Gru);
             assertEquals("the quick brown fox jumps over the lazy dog",
                     GenerateCommand.generate(out.toString(), "the quick", 34, 0, 1));

@@ -2,7 +2,7 @@ package dev.lstmspark.cli;
 
 import dev.lstmspark.TestSupport;
 import dev.lstmspark.config.TrainConfig;
-import dev.lstmspark.model.SavedModel;
+import dev.lstmspark.store.SavedModel;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +27,7 @@ class WordLevelTest {
         try (JavaSparkContext sc = TestSupport.spark("local[2]")) {
             TestSupport.train(sc, config);
 
-            SavedModel saved = SavedModel.load(out.toString());
+            SavedModel saved = TestSupport.savedModel(out.toString());
             assertEquals(13, saved.vocabulary().size(), "<unk>, 11 words, rare: " + saved.vocabulary().tokens());
             assertEquals("the time traveller held in his",
                     GenerateCommand.generate(out.toString(), "The time", 4, 0, 1));

@@ -82,7 +82,7 @@ class ConfigLoaderTest {
             "averaging-frequency|0|averaging-frequency must be positive",
             "min-freq|-2|min-freq must be at least 0",
             "seed|x|seed must be a whole number",
-            "plot-scale|cubic|plot-scale must be one of [log, linear], got 'cubic'",
+            "plot-scale|cubic|plot-scale must be one of [linear, log], got 'cubic'",
             "keep|0|keep must be positive",
             "checkpoint-every|0|checkpoint-every must be positive",
             "cell|rnn|cell must be one of [gru, lstm], got 'rnn'",

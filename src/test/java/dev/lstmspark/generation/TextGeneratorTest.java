@@ -1,5 +1,6 @@
 package dev.lstmspark.generation;
 
+import dev.lstmspark.config.UserInputException;
 import dev.lstmspark.config.CellType;
 import dev.lstmspark.config.TokenKind;
 import dev.lstmspark.model.RecurrentNetworks;
@@ -43,9 +44,9 @@ class TextGeneratorTest {
 
     @Test
     void emptyPrefixAndBadArgumentsAreRejected() {
-        assertThrows(IllegalArgumentException.class, () -> TextGenerator.generate(net, vocabulary, "123", 5, 0, 1));
-        assertThrows(IllegalArgumentException.class, () -> TextGenerator.generate(net, vocabulary, "the", -1, 0, 1));
-        assertThrows(IllegalArgumentException.class, () -> TextGenerator.generate(net, vocabulary, "the", 5, -1, 1));
+        assertThrows(UserInputException.class, () -> TextGenerator.generate(net, vocabulary, "123", 5, 0, 1));
+        assertThrows(UserInputException.class, () -> TextGenerator.generate(net, vocabulary, "the", -1, 0, 1));
+        assertThrows(UserInputException.class, () -> TextGenerator.generate(net, vocabulary, "the", 5, -1, 1));
     }
 
     @Test

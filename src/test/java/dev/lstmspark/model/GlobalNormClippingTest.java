@@ -10,6 +10,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GlobalNormClippingTest {
@@ -38,7 +39,7 @@ class GlobalNormClippingTest {
         double lr = 0.5;
         double clip = 0.1;
         MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.LSTM, 0, 0.5, lr, 11, 0));
-        net.setListeners(new GlobalNormClipping(clip));
+        net.setListeners(RecurrentNetworks.gradientListeners(clip));
         DataSet ds = new TokenBatch(0, new int[][] {{1, 2, 3, 4, 5, 1, 2}, {5, 4, 3, 2, 1, 5, 4}}).toDataSet(6);
         INDArray before = net.params().dup();
         net.fit(ds);
@@ -46,7 +47,7 @@ class GlobalNormClippingTest {
         assertEquals(lr * clip, step, 1e-4, "gradient of a fresh net exceeds the clip, so the step is exactly lr * clip");
 
         MultiLayerNetwork unclipped = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.LSTM, 0, 0.5, lr, 11, 0));
-        unclipped.setListeners(new GlobalNormClipping(100));
+        unclipped.setListeners(RecurrentNetworks.gradientListeners(100));
         unclipped.fit(ds);
         double free = unclipped.params().sub(before).norm2Number().doubleValue();
         assertTrue(free > lr * clip && free < lr * 100, "without clipping the step is the mean gradient's: " + free);
@@ -54,6 +55,30 @@ class GlobalNormClippingTest {
 
     @Test
     void countsPredictedTokensOfSequenceLabels() {
-        assertEquals(2 * 7, GlobalNormClipping.predictedTokens(Nd4j.zeros(DataType.FLOAT, 2, 5, 7)));
+        assertEquals(2 * 7, RecurrentNetworks.predictedTokens(Nd4j.zeros(DataType.FLOAT, 2, 5, 7)));
+        assertEquals(2 * 7, RecurrentNetworks.predictedTokens(Nd4j.zeros(DataType.FLOAT, 2, 1, 7)), "index labels");
+    }
+
+    /** With clipping off the gradient is still d2l's per-token mean: the step is lr times the mean, not the sum. */
+    @Test
+    void clipZeroKeepsTheMeanGradient() {
+        double lr = 0.5;
+        DataSet ds = new TokenBatch(0, new int[][] {{1, 2, 3, 4, 5, 1, 2}, {5, 4, 3, 2, 1, 5, 4}}).toDataSet(6);
+        MultiLayerNetwork mean = RecurrentNetworks.create(new ModelSpec(6, 8, 1, CellType.LSTM, 0, 0.5, lr, 11, 0));
+        mean.setListeners(RecurrentNetworks.gradientListeners(0));
+        MultiLayerNetwork summed = RecurrentNetworks.create(new ModelSpec(6, 8, 1, CellType.LSTM, 0, 0.5, lr, 11, 0));
+        INDArray before = mean.params().dup();
+        mean.fit(ds);
+        summed.fit(ds);
+        INDArray meanStep = mean.params().sub(before);
+        INDArray sumStep = summed.params().sub(before);
+        assertEquals(0, meanStep.mul(2 * 6).sub(sumStep).norm2Number().doubleValue(), 1e-5 * sumStep.norm2Number().doubleValue(),
+                "two rows of six predicted tokens: the summed step is twelve times the mean step");
+    }
+
+    @Test
+    void aClipOfZeroOrLessIsNotAClippingListener() {
+        assertEquals(1, RecurrentNetworks.gradientListeners(0).size());
+        assertThrows(IllegalArgumentException.class, () -> new GlobalNormClipping(0));
     }
 }

@@ -70,7 +70,7 @@ class RecurrentNetworksTest {
 
     private static void assertLearnsTheCycle(ModelSpec spec) {
         MultiLayerNetwork net = RecurrentNetworks.create(spec);
-        net.setListeners(new GlobalNormClipping(1));
+        net.setListeners(RecurrentNetworks.gradientListeners(1));
         int[][] rows = new int[4][13];
         for (int r = 0; r < rows.length; r++) {
             for (int t = 0; t < rows[r].length; t++) {

@@ -1,5 +1,7 @@
 package dev.lstmspark.report;
 
+import dev.lstmspark.store.RunLayout;
+
 import java.awt.GraphicsEnvironment;
 import java.nio.file.Path;
 
@@ -9,8 +11,9 @@ public final class HeadlessRendering {
     private HeadlessRendering() {
     }
 
-    public static void main(String[] args) {
-        PerplexityPlot.forRun(ReportFixtures.defaults(), 2, true).write(ReportFixtures.decaying(20, true), Path.of(args[0]));
+    public static void main(String[] args) throws java.io.IOException {
+        byte[] png = PerplexityPlot.forRun(ReportFixtures.defaults(), 2).renderPng(ReportFixtures.decaying(20, true));
+        java.nio.file.Files.write(Path.of(args[0]).resolve(RunLayout.PLOT), png);
         System.out.println("headless=" + GraphicsEnvironment.isHeadless());
     }
 }

@@ -2,6 +2,7 @@ package dev.lstmspark.report;
 
 import dev.lstmspark.training.EpochMetrics;
 import org.jfree.chart.ChartRenderingInfo;
+import dev.lstmspark.store.RunLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +45,7 @@ class PerplexityPlotTest {
     }
 
     private static PerplexityPlot plot(boolean logScale) {
-        return PerplexityPlot.forRun(ReportFixtures.defaults(), 2, logScale);
+        return PerplexityPlot.forRun(ReportFixtures.with(java.util.Map.of("plot-scale", logScale ? "log" : "linear")), 2);
     }
 
     /** Pixels within a small distance of a series colour: the curve's core and its markers, not antialiased fringe. */
@@ -173,51 +174,6 @@ class PerplexityPlotTest {
     }
 
     @Test
-    void writesThePngAndLeavesNoTemporaryFile(@TempDir Path dir) throws IOException {
-        PerplexityPlot plot = plot(true).withSize(640, 400);
-        Path file = plot.write(ReportFixtures.decaying(5, true), dir);
-        assertEquals(dir.resolve(PerplexityPlot.FILE_NAME), file);
-        BufferedImage first = ImageIO.read(file.toFile());
-        assertEquals(640, first.getWidth());
-        assertEquals(400, first.getHeight());
-
-        byte[] before = Files.readAllBytes(file);
-        plot.write(ReportFixtures.decaying(6, true), dir);
-        assertFalse(java.util.Arrays.equals(before, Files.readAllBytes(file)), "the second epoch should redraw the file");
-        try (var files = Files.list(dir)) {
-            assertEquals(List.of(file), files.toList());
-        }
-    }
-
-    @Test
-    void aFailedWriteKeepsThePreviousImage(@TempDir Path dir) throws IOException {
-        PerplexityPlot plot = plot(false);
-        Path file = plot.write(ReportFixtures.decaying(5, true), dir);
-        byte[] before = Files.readAllBytes(file);
-        // A folder where the temporary file would go makes the write fail before anything is renamed.
-        Files.createDirectory(AtomicFile.temporaryFor(file));
-        Files.writeString(AtomicFile.temporaryFor(file).resolve("keep"), "x", StandardCharsets.UTF_8);
-        assertThrows(java.io.UncheckedIOException.class, () -> plot.write(ReportFixtures.decaying(6, true), dir));
-        assertArrayEquals(before, Files.readAllBytes(file));
-    }
-
-    @Test
-    void redrawingFiveHundredEpochsTakesWellUnderASecond() {
-        PerplexityPlot plot = plot(true);
-        List<EpochMetrics> metrics = ReportFixtures.decaying(500, true);
-        plot.renderPng(metrics); // class loading and font setup happen once per JVM, not per epoch
-        long best = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            long start = System.nanoTime();
-            byte[] png = plot.renderPng(metrics);
-            best = Math.min(best, System.nanoTime() - start);
-            assertTrue(png.length > 1000);
-        }
-        long millis = TimeUnit.NANOSECONDS.toMillis(best);
-        assertTrue(millis < 500, "rendering and encoding 500 epochs took " + millis + " ms");
-    }
-
-    @Test
     void rendersWithAStaleDisplayAndNoHeadlessFlag(@TempDir Path dir) throws Exception {
         // A fresh JVM, as a driver started from an ssh session with X forwarding long gone: DISPLAY names a server
         // that does not exist and java.awt.headless is not set. PerplexityPlot must switch to headless itself.
@@ -233,7 +189,7 @@ class PerplexityPlotTest {
         String log = Files.readString(dir.resolve("child.log"));
         assertEquals(0, child.exitValue(), log);
         assertTrue(log.contains("headless=true"), log);
-        File png = dir.resolve(PerplexityPlot.FILE_NAME).toFile();
+        File png = dir.resolve(RunLayout.PLOT).toFile();
         assertEquals(PerplexityPlot.DEFAULT_WIDTH, ImageIO.read(png).getWidth());
     }
 }

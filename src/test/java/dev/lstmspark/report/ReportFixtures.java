@@ -11,7 +11,7 @@ import java.util.Map;
 /** Synthetic runs for the report tests: no Spark, no network. */
 final class ReportFixtures {
 
-    static final Hardware HARDWARE = new Hardware(2, 3L << 30, "OpenJDK 64-Bit Server VM 17.0.15", "Linux 6.1 (amd64)",
+    static final Hardware HARDWARE = new Hardware("AMD EPYC (avx2 fma)", 2, 3L << 30, "OpenJDK 64-Bit Server VM 17.0.15", "Linux 6.1 (amd64)",
             "CpuBackend");
 
     private ReportFixtures() {

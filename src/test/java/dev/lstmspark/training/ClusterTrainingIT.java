@@ -2,7 +2,7 @@ package dev.lstmspark.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lstmspark.TestSupport;
-import dev.lstmspark.cli.SparkContexts;
+import dev.lstmspark.run.SparkContexts;
 import dev.lstmspark.config.TrainConfig;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -40,7 +40,7 @@ class ClusterTrainingIT {
         long expectedMinibatches;
         try (JavaSparkContext sc = new JavaSparkContext(SparkContexts.conf("count", "local[1]"))) {
             TrainingData data = TrainingData.load(sc, corpus.toUri().toString(), corpus.toString(), config);
-            expectedMinibatches = new SparkTrainer(sc, config).epochPlan(1, data.trainTokens()).numBatches();
+            expectedMinibatches = SparkTrainer.epochPlan(config, 1, data.trainTokens()).numBatches();
             data.corpus().unpersist();
         }
         for (int e = 0; e < config.epochs(); e++) {

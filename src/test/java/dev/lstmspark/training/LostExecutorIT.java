@@ -3,6 +3,7 @@ package dev.lstmspark.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lstmspark.TestSupport;
 import dev.lstmspark.config.TrainConfig;
+import dev.lstmspark.store.RunLayout;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +30,7 @@ class LostExecutorIT {
         Set<Long> before = executorPids();
         try (JavaSparkContext sc = new JavaSparkContext(ClusterTrainingIT.clusterConf())) {
             CompletableFuture<Void> training = CompletableFuture.runAsync(() -> TestSupport.train(sc, config));
-            Path metrics = out.resolve(RunDirectory.METRICS_FILE);
+            Path metrics = out.resolve(RunLayout.METRICS);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while ((!Files.exists(metrics) || Files.readAllLines(metrics).isEmpty()) && !training.isDone()
                     && System.nanoTime() < deadline) {

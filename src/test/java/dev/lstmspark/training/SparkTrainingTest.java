@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lstmspark.TestSupport;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.generation.TextGenerator;
-import dev.lstmspark.model.SavedModel;
+import dev.lstmspark.store.SavedModel;
+import dev.lstmspark.store.RunLayout;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,11 +62,11 @@ class SparkTrainingTest {
         assertTrue(last.get("train_perplexity").asDouble() < 1.5, "learns the sentence: " + last);
         assertTrue(last.get("val_perplexity").asDouble() < 1.5, "and the held-out tail: " + last);
 
-        SavedModel saved = SavedModel.load(out.toString());
+        SavedModel saved = TestSupport.savedModel(out.toString());
         String text = TextGenerator.generate(saved.network(), saved.vocabulary(), "the quick", 44, 0, 1);
         assertEquals("the quick brown fox jumps over the lazy dog the quick", text);
         String stdout = printed.toString(StandardCharsets.UTF_8);
         assertTrue(stdout.contains("the quick brown fox"), stdout);
-        assertTrue(Files.readString(out.resolve(RunDirectory.SAMPLES_FILE)).contains("epoch " + config.epochs()));
+        assertTrue(Files.readString(out.resolve(RunLayout.SAMPLES)).contains("epoch " + config.epochs()));
     }
 }

@@ -1,7 +1,9 @@
-package dev.lstmspark.model;
+package dev.lstmspark.store;
 
 import dev.lstmspark.config.ConfigLoader;
+import dev.lstmspark.config.ConfigException;
 import dev.lstmspark.config.TrainConfig;
+import dev.lstmspark.model.ModelFileException;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -21,15 +23,6 @@ import java.util.Properties;
  */
 public record SavedModel(MultiLayerNetwork network, Vocabulary vocabulary, TrainConfig config) {
 
-    public static final String MODEL_FILE = "model.zip";
-    public static final String VOCABULARY_FILE = "vocab.json";
-    public static final String CONFIG_FILE = "config.properties";
-
-    /** With Hadoop's default settings: local paths, or URIs whose file system needs no extra settings. */
-    public static SavedModel load(String dir) {
-        return load(dir, new Configuration());
-    }
-
     public static SavedModel load(String dir, Configuration hadoop) {
         Path root = new Path(dir);
         FileSystem fs;
@@ -43,14 +36,14 @@ public record SavedModel(MultiLayerNetwork network, Vocabulary vocabulary, Train
         } catch (IOException e) {
             throw new ModelFileException("model directory " + dir + " cannot be opened (" + e.getMessage() + ")", e);
         }
-        Path modelFile = new Path(root, MODEL_FILE);
-        Path vocabFile = new Path(root, VOCABULARY_FILE);
-        Path configFile = new Path(root, CONFIG_FILE);
+        Path modelFile = new Path(root, RunLayout.MODEL);
+        Path vocabFile = new Path(root, RunLayout.VOCABULARY);
+        Path configFile = new Path(root, RunLayout.CONFIG);
         for (Path p : new Path[] {modelFile, vocabFile, configFile}) {
             try {
                 if (!fs.exists(p)) {
                     throw new ModelFileException(p + " is missing: " + dir + " is not a finished train run (it needs "
-                            + MODEL_FILE + ", " + VOCABULARY_FILE + " and " + CONFIG_FILE + ")");
+                            + RunLayout.MODEL + ", " + RunLayout.VOCABULARY + " and " + RunLayout.CONFIG + ")");
                 }
             } catch (IOException e) {
                 throw new ModelFileException(p + " cannot be opened (" + e.getMessage() + ")", e);
@@ -61,7 +54,7 @@ public record SavedModel(MultiLayerNetwork network, Vocabulary vocabulary, Train
             Properties p = new Properties();
             p.load(new InputStreamReader(in, StandardCharsets.UTF_8));
             config = ConfigLoader.fromProperties(p, configFile.toString());
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | ConfigException e) {
             throw new ModelFileException(configFile + " cannot be read (" + e.getMessage() + "): restore it from the train run", e);
         }
         Vocabulary vocabulary;

@@ -1,4 +1,4 @@
-package dev.lstmspark.cli;
+package dev.lstmspark.run;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;

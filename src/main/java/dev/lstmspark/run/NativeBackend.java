@@ -1,4 +1,4 @@
-package dev.lstmspark.cli;
+package dev.lstmspark.run;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,0 +1,204 @@
+package dev.lstmspark.config;
+
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * The table of every training setting: key, default, description, parser with its validation, and whether
+ * {@code --resume} may change it. The order is the README's and {@link TrainConfig}'s component order.
+ *
+ * <p>The defaults are the preset the README's main command runs (about ten minutes on two cores while visibly
+ * learning); {@code conf/d2l-lstm.properties} reproduces the d2l chapter instead.
+ */
+public final class Settings {
+
+    public static final Setting<String> CORPUS = text("corpus", "data/timemachine.txt",
+            "text file or directory: a local path or any Hadoop URI (file:, hdfs:, s3a: where the cluster has hadoop-aws)",
+            "give a path or URI of a UTF-8 text file");
+    public static final Setting<TokenKind> TOKENS = choice("tokens", TokenKind.CHAR, TokenKind.class,
+            "char (one token per character) or word (whitespace-separated words)");
+    public static final Setting<Integer> MIN_FREQ = integer("min-freq", 0, 0, "tokens seen fewer times become <unk>");
+    public static final Setting<Integer> BATCH_SIZE = integer("batch-size", 32, 1, "sequences per minibatch, per worker");
+    public static final Setting<Integer> NUM_STEPS = integer("num-steps", 35, 1, "time steps per sequence");
+    public static final Setting<Sampling> SAMPLING = choice("sampling", Sampling.RANDOM, Sampling.class,
+            "random (d2l seq_data_iter_random) or sequential (state carried by truncated BPTT)");
+    public static final Setting<Integer> HIDDEN = integer("hidden", 256, 1, "hidden units per layer");
+    public static final Setting<Integer> LAYERS = integer("layers", 1, 1, "stacked recurrent layers");
+    public static final Setting<CellType> CELL = choice("cell", CellType.LSTM, CellType.class,
+            "recurrent cell of every layer: lstm or gru");
+    public static final Setting<Double> FORGET_GATE_BIAS = real("forget-gate-bias", "0", Settings::finite,
+            "initial forget-gate bias of LSTM cells (d2l: 0); must be 0 with cell gru");
+    public static final Setting<Double> INIT_STD = real("init-std", "0.01", Settings::positive,
+            "standard deviation of the normal weight initialization (d2l: 0.01)");
+    public static final Setting<Double> LR = real("lr", "1", Settings::positive, "SGD learning rate");
+    public static final Setting<Double> CLIP = real("clip", "1", Settings::nonNegative,
+            "maximum global L2 norm of the gradient; 0 turns clipping off");
+    public static final Setting<Integer> EPOCHS = integer("epochs", 60, 1, "passes over the training tokens")
+            .mayChangeOnResume();
+    public static final Setting<Long> SEED = new Setting<>("seed", "42", "seed of weights, window offsets and shuffles",
+            Settings::wholeLong, v -> Long.toString(v), false);
+    public static final Setting<Integer> WORKERS = integer("workers", 0, 0,
+            "parallel workers for parameter averaging; 0 means Spark's default parallelism");
+    public static final Setting<Integer> AVERAGING_FREQUENCY = integer("averaging-frequency", 5, 1,
+            "minibatches each worker fits between parameter averages (with sequential sampling, also how many"
+                    + " consecutive minibatches carry the recurrent state)");
+    public static final Setting<Double> VAL_FRACTION = real("val-fraction", "0.1", Settings::fraction,
+            "fraction of the corpus tail held out for validation, in [0, 1)");
+    public static final Setting<String> OUT = new Setting<>("out", "",
+            "run directory for metrics, model and samples; empty means runs/<date>-<time>",
+            (key, text) -> text.isEmpty()
+                    ? "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) : text,
+            Function.identity(), true);
+    public static final Setting<String> MASTER = text("master", "local[*]", "Spark master when spark-submit has not set one",
+            "use local[*], local[N] or a cluster URL").mayChangeOnResume();
+    public static final Setting<List<String>> SAMPLE_PREFIXES = new Setting<>("sample-prefixes", "time traveller,traveller",
+            "comma-separated prefixes to generate from",
+            (key, text) -> Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
+            prefixes -> String.join(",", prefixes), true);
+    public static final Setting<Integer> SAMPLE_LENGTH = integer("sample-length", 50, 0, "tokens generated after each prefix")
+            .mayChangeOnResume();
+    public static final Setting<Integer> SAMPLE_EVERY = integer("sample-every", 1, 0,
+            "print samples every N epochs; 0 only after training").mayChangeOnResume();
+    public static final Setting<Integer> CHECKPOINT_EVERY = integer("checkpoint-every", 1, 1,
+            "write a checkpoint every N epochs (and after the last)").mayChangeOnResume();
+    public static final Setting<Integer> KEEP = integer("keep", 2, 1, "checkpoints kept, newest first").mayChangeOnResume();
+    public static final Setting<PlotScale> PLOT_SCALE = choice("plot-scale", PlotScale.LOG, PlotScale.class,
+            "perplexity axis of perplexity.png: log or linear").mayChangeOnResume();
+
+    /** Every setting, in {@link TrainConfig}'s component order, which is also the README's. */
+    public static final List<Setting<?>> ALL = List.of(CORPUS, TOKENS, MIN_FREQ, BATCH_SIZE, NUM_STEPS, SAMPLING, HIDDEN,
+            LAYERS, CELL, FORGET_GATE_BIAS, INIT_STD, LR, CLIP, EPOCHS, SEED, WORKERS, AVERAGING_FREQUENCY, VAL_FRACTION,
+            OUT, MASTER, SAMPLE_PREFIXES, SAMPLE_LENGTH, SAMPLE_EVERY, CHECKPOINT_EVERY, KEEP, PLOT_SCALE);
+
+    private static final Map<String, Setting<?>> BY_KEY = byKey();
+
+    private Settings() {
+    }
+
+    /** The setting named {@code key}, or {@code null}. */
+    public static Setting<?> named(String key) {
+        return BY_KEY.get(key);
+    }
+
+    /** Every key, in order. */
+    public static List<String> keys() {
+        return ALL.stream().map(Setting::key).toList();
+    }
+
+    /**
+     * Rules that involve more than one setting, checked once every value is parsed.
+     *
+     * @throws ConfigException naming the keys and the fix
+     */
+    static void checkCombination(TrainConfig config) {
+        if (config.cell() == CellType.GRU && config.forgetGateBias() != 0) {
+            throw new ConfigException("forget-gate-bias " + java.math.BigDecimal.valueOf(config.forgetGateBias()).stripTrailingZeros().toPlainString()
+                    + " applies only to cell lstm: a GRU has no forget gate; remove it or set it to 0");
+        }
+    }
+
+    private static Map<String, Setting<?>> byKey() {
+        Map<String, Setting<?>> map = new LinkedHashMap<>();
+        for (Setting<?> s : ALL) {
+            if (map.put(s.key(), s) != null) {
+                throw new IllegalStateException("setting " + s.key() + " is listed twice");
+            }
+        }
+        return map;
+    }
+
+    private static Setting<String> text(String key, String defaultValue, String description, String fix) {
+        return new Setting<>(key, defaultValue, description, (k, text) -> {
+            if (text.isEmpty()) {
+                throw new ConfigException(k + " must not be empty: " + fix);
+            }
+            return text;
+        }, Function.identity(), false);
+    }
+
+    private static Setting<Integer> integer(String key, int defaultValue, int min, String description) {
+        return new Setting<>(key, Integer.toString(defaultValue), description, (k, text) -> {
+            int value;
+            try {
+                value = Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(k + " must be a whole number, got '" + text + "'");
+            }
+            if (value < min) {
+                throw new ConfigException(k + " must be " + (min == 1 ? "positive" : "at least " + min) + ", got " + value);
+            }
+            return value;
+        }, v -> Integer.toString(v), false);
+    }
+
+    private static Setting<Double> real(String key, String defaultValue, Setting.Parser<Double> check, String description) {
+        return new Setting<>(key, defaultValue, description, (k, text) -> check.parse(k, text), v -> Double.toString(v), false);
+    }
+
+    private static <E extends Enum<E>> Setting<E> choice(String key, E defaultValue, Class<E> type, String description) {
+        return new Setting<>(key, defaultValue.name().toLowerCase(Locale.ROOT), description, (k, text) -> {
+            try {
+                return Enum.valueOf(type, text.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                Set<String> allowed = new TreeSet<>();
+                for (E constant : type.getEnumConstants()) {
+                    allowed.add(constant.name().toLowerCase(Locale.ROOT));
+                }
+                throw new ConfigException(k + " must be one of " + allowed + ", got '" + text + "'");
+            }
+        }, v -> v.name().toLowerCase(Locale.ROOT), false);
+    }
+
+    private static long wholeLong(String key, String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be a whole number, got '" + text + "'");
+        }
+    }
+
+    static double finite(String key, String text) {
+        double value;
+        try {
+            value = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be a number, got '" + text + "'");
+        }
+        if (!Double.isFinite(value)) {
+            throw new ConfigException(key + " must be a finite number, got '" + text + "'");
+        }
+        return value;
+    }
+
+    private static double positive(String key, String text) {
+        double value = finite(key, text);
+        if (value <= 0) {
+            throw new ConfigException(key + " must be greater than 0, got " + text);
+        }
+        return value;
+    }
+
+    private static double nonNegative(String key, String text) {
+        double value = finite(key, text);
+        if (value < 0) {
+            throw new ConfigException(key + " must be 0 (off) or greater, got " + text);
+        }
+        return value;
+    }
+
+    private static double fraction(String key, String text) {
+        double value = finite(key, text);
+        if (value < 0 || value >= 1) {
+            throw new ConfigException(key + " must be in [0, 1), got " + text);
+        }
+        return value;
+    }
+}
