@@ -32,6 +32,8 @@ mkdir -p "$cluster_dir/pids" "$cluster_dir/logs" "$cluster_dir/work"
 use_empty_spark_home "$cluster_dir/spark-home"
 export SPARK_LOCAL_IP=127.0.0.1
 classpath="$(cat "$PROJECT_DIR/target/classpath.txt")"
+# Workers start their executors with their own environment, so OPENBLAS_CORETYPE reaches the executors too.
+choose_blas_core "$LOCAL_CLASSPATH"
 
 wait_for_port() {
   for _ in $(seq 1 120); do

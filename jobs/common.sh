@@ -55,13 +55,43 @@ ensure_built() {
   LOCAL_CLASSPATH="$PROJECT_DIR/target/classes:$(cat "$PROJECT_DIR/target/classpath.txt")"
 }
 
+# OpenBLAS kernels for the CPU's real instruction set (see dev.lstmspark.executor.BlasCore): the bundled OpenBLAS
+# 0.3.19 falls back to its SSE3 "Prescott" kernels on CPUs newer than it, 4x slower at this model's GEMMs on an
+# AVX-512 Xeon. Unless OPENBLAS_CORETYPE is set, probe once per CPU (a JVM of its own, cached under target/) and
+# export SkylakeX or Haswell when OpenBLAS would fall back. Sets BLAS_CORE_OPTS (-D flags for the report).
+# choose_blas_core CLASSPATH
+choose_blas_core() {
+  local classpath="$1" key cache recommended chosen
+  if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+    BLAS_CORE_OPTS="-Dlstmspark.blas.core=$OPENBLAS_CORETYPE"
+    return 0
+  fi
+  key="$( (grep -m1 '^model name' "${LSTM_SPARK_CPUINFO:-/proc/cpuinfo}"; grep -m1 '^flags' "${LSTM_SPARK_CPUINFO:-/proc/cpuinfo}") 2>/dev/null | cksum | cut -d' ' -f1)"
+  cache="$PROJECT_DIR/target/.blas-core-$key"
+  if [ ! -s "$cache" ]; then
+    mkdir -p "$PROJECT_DIR/target"
+    java -cp "$classpath" dev.lstmspark.executor.BlasCore > "$cache.$$" 2>/dev/null && mv "$cache.$$" "$cache"
+    rm -f "$cache.$$"
+  fi
+  BLAS_CORE_OPTS=""
+  [ -s "$cache" ] || return 0
+  read -r recommended chosen < "$cache"
+  if [ "$recommended" != "-" ]; then
+    export OPENBLAS_CORETYPE="$recommended"
+    BLAS_CORE_OPTS="-Dlstmspark.blas.core=$recommended -Dlstmspark.blas.replaced=$chosen"
+  else
+    BLAS_CORE_OPTS="-Dlstmspark.blas.core=$chosen"
+  fi
+}
+
 # Runs a main class on the local classpath with embedded Spark: run_main CLASS [args]; extra JVM flags in
 # LSTM_SPARK_JVM_OPTS (e.g. a profiler agent).
 run_main() {
   local main="$1"
   shift
   ensure_built
-  exec java -Xmx"$LSTM_SPARK_HEAP" $ND4J_OPTS $ADD_OPENS ${LSTM_SPARK_JVM_OPTS:-} \
+  choose_blas_core "$LOCAL_CLASSPATH"
+  exec java -Xmx"$LSTM_SPARK_HEAP" $ND4J_OPTS $ADD_OPENS $BLAS_CORE_OPTS ${LSTM_SPARK_JVM_OPTS:-} \
     -Dlog4j2.configurationFile="$PROJECT_DIR/conf/log4j2.properties" \
     -cp "$LOCAL_CLASSPATH" "$main" "$@"
 }

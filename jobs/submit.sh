@@ -46,14 +46,25 @@ EXECUTOR_OVERHEAD="${LSTM_SPARK_EXECUTOR_OVERHEAD:-3g}"
 EXECUTOR_MAXPHYSICAL="${LSTM_SPARK_EXECUTOR_MAXPHYSICAL:-6G}"
 jvm_opts="$ADD_OPENS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dorg.bytedeco.javacpp.maxbytes=$EXECUTOR_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$EXECUTOR_MAXPHYSICAL -Dorg.deeplearning4j.spark.time.TimeSource=org.deeplearning4j.spark.time.SystemClockTimeSource"
 
+# OpenBLAS kernels (see choose_blas_core in common.sh), probed on this host. Executors get the same
+# OPENBLAS_CORETYPE through spark.executorEnv unless LSTM_SPARK_EXECUTOR_OPENBLAS_CORETYPE says otherwise (set it to
+# an empty string where executors run on other CPUs than this host: a SkylakeX core on a CPU without AVX-512 fails).
+choose_blas_core "$jar"
+executor_blas="${LSTM_SPARK_EXECUTOR_OPENBLAS_CORETYPE-${OPENBLAS_CORETYPE:-}}"
+
 confs=(
-  --conf "spark.driver.extraJavaOptions=$jvm_opts -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties"
+  --conf "spark.driver.extraJavaOptions=$jvm_opts $BLAS_CORE_OPTS -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties"
   --conf "spark.executor.extraJavaOptions=$jvm_opts"
   --conf "spark.executor.memoryOverhead=$EXECUTOR_OVERHEAD"
   --conf spark.serializer=org.apache.spark.serializer.KryoSerializer
   --conf spark.kryo.registrator=org.nd4j.kryo.Nd4jRegistrator
   --conf spark.kryoserializer.buffer.max=512m
 )
+if [ -n "$executor_blas" ]; then
+  confs+=(--conf "spark.executorEnv.OPENBLAS_CORETYPE=$executor_blas"
+          --conf "spark.yarn.appMasterEnv.OPENBLAS_CORETYPE=$executor_blas"
+          --conf "spark.kubernetes.driverEnv.OPENBLAS_CORETYPE=$executor_blas")
+fi
 
 if [ -n "${SPARK_HOME:-}" ] && [ -x "$SPARK_HOME/bin/spark-submit" ]; then
   submit=("$SPARK_HOME/bin/spark-submit")

@@ -60,7 +60,8 @@ import java.util.concurrent.Callable;
  *       wall time; worker-side keys are summed over the workers, which run in parallel), validation as the
  *       epoch's time after fitting, and the minibatch RDD's construction timed separately.</li>
  * </ol>
- * Prints a summary and writes every figure to {@code --out} as JSON; the Spark part runs {@link TrainingRun}, the
+ * With {@code --time-to}, (4) the wall time to given perplexities for one worker, two workers averaging plainly
+ * and two with block momentum. Prints a summary and writes every figure to {@code --out} as JSON; the Spark part runs {@link TrainingRun}, the
  * very code {@code train} runs.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -98,6 +99,12 @@ public final class Benchmark implements Callable<Integer> {
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "any train setting, e.g. --set cell=gru")
     Map<String, String> settings = new LinkedHashMap<>();
+
+    @Option(names = "--time-to", split = ",", paramLabel = "PPL", description = "(4) wall time to these training perplexities, e.g. 9,5,2, for 1 worker, 2 workers with plain averaging and 2 workers with block momentum")
+    List<Double> timeTo = new ArrayList<>();
+
+    @Option(names = "--max-epochs", defaultValue = "500", paramLabel = "N", description = "with --time-to: epochs a variant trains at most (default ${DEFAULT-VALUE})")
+    int maxEpochs;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -171,11 +178,12 @@ public final class Benchmark implements Callable<Integer> {
             machine.put("jvm", hw.jvm());
             machine.put("os", hw.os());
             machine.put("nd4j_backend", hw.nd4jBackend());
+            machine.put("blas_core", hw.blasCore());
             machine.put("max_heap_mb", hw.driverMaxHeapBytes() >> 20);
             machine.put("omp_num_threads", String.valueOf(System.getenv("OMP_NUM_THREADS")));
             machine.put("spark_master", sc.master());
-            System.out.printf(Locale.ROOT, "machine: %s, %d cores, %s, %s, ND4J %s, Spark %s%n", hw.cpu(), hw.driverCores(),
-                    hw.jvm(), hw.os(), hw.nd4jBackend(), sc.master());
+            System.out.printf(Locale.ROOT, "machine: %s, %d cores, %s, %s, ND4J %s, OpenBLAS core %s, Spark %s%n", hw.cpu(),
+                    hw.driverCores(), hw.jvm(), hw.os(), hw.nd4jBackend(), hw.blasCore(), sc.master());
 
             TrainingData data = TrainingData.load(sc, corpusUri, config.corpus(), config);
             int workerCount = SparkTrainer.workers(sc, config);
@@ -205,6 +213,9 @@ public final class Benchmark implements Callable<Integer> {
                 if (epochs > 0) {
                     double batching = timeBatching(sc, workerCount, config, data);
                     result.set("spark", sparkEpochs(sc, config, corpusUri, workerCount, batching));
+                }
+                if (!timeTo.isEmpty()) {
+                    result.set("time_to_perplexity", timeToPerplexity(sc, corpusUri));
                 }
             } finally {
                 data.corpus().unpersist();
@@ -367,6 +378,69 @@ public final class Benchmark implements Callable<Integer> {
         dl4j.fields().forEachRemaining(f -> System.out.printf(Locale.ROOT, "      %-52s %8.3f%n", f.getKey(),
                 f.getValue().asDouble() / measured));
         o.put("measured_tokens", tokens);
+        return o;
+    }
+
+    /**
+     * (4) What users wait for: wall time (the run's {@code elapsed_seconds}) until the training perplexity first
+     * reaches each of {@code --time-to}, for three variants trained through {@code TrainingRun} on the same Spark
+     * context: one worker, two workers averaging plainly, two workers with block momentum auto. Each stops at the
+     * lowest target or after {@code --max-epochs}.
+     */
+    private ObjectNode timeToPerplexity(JavaSparkContext sc, String corpusUri) throws IOException {
+        double lowest = timeTo.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        Map<String, Map<String, String>> variants = new LinkedHashMap<>();
+        variants.put("1 worker", Map.of("workers", "1"));
+        variants.put("2 workers, plain averaging", Map.of("workers", "2", "block-momentum", "0"));
+        variants.put("2 workers, block momentum auto", Map.of("workers", "2", "block-momentum", "auto"));
+        ObjectNode o = JSON.createObjectNode();
+        for (Map.Entry<String, Map<String, String>> variant : variants.entrySet()) {
+            Map<String, String> values = new LinkedHashMap<>();
+            values.put("master", master);
+            if (corpus != null) {
+                values.put("corpus", corpus);
+            }
+            values.putAll(settings);
+            values.putAll(variant.getValue());
+            values.put("epochs", Integer.toString(maxEpochs));
+            values.put("target-perplexity", Double.toString(lowest));
+            values.put("val-fraction", "0"); // the targets are training perplexities, as d2l reports them
+            values.put("sample-every", "0");
+            TrainConfig config = ConfigLoader.load(null, values);
+            List<EpochMetrics> epochMetrics = new ArrayList<>();
+            Path runDir = Files.createTempDirectory("lstm-spark-bench-time");
+            try (RunDirectory directory = RunDirectory.prepare(runDir.toString(), sc.hadoopConfiguration(), RunDirectory.Mode.NEW)) {
+                TrainingRun run = new TrainingRun(config, corpusUri, directory, false, false);
+                run.addListener(new TrainingListener() {
+                    @Override
+                    public void onEpochEnd(EpochMetrics metrics, MultiLayerNetwork network) {
+                        epochMetrics.add(metrics);
+                    }
+                });
+                run.train(sc, new PrintWriter(new StringWriter()));
+            } finally {
+                deleteTree(runDir);
+            }
+            ObjectNode v = o.putObject(variant.getKey());
+            ObjectNode reached = v.putObject("seconds_to_perplexity");
+            StringBuilder line = new StringBuilder();
+            for (double target : timeTo) {
+                EpochMetrics first = epochMetrics.stream().filter(m -> m.trainPerplexity() <= target).findFirst().orElse(null);
+                String key = java.math.BigDecimal.valueOf(target).stripTrailingZeros().toPlainString();
+                if (first == null) {
+                    reached.putNull(key);
+                    line.append(String.format(Locale.ROOT, "  ppl %s: not in %d epochs", key, epochMetrics.size()));
+                } else {
+                    ObjectNode at = reached.putObject(key);
+                    at.put("seconds", round(first.elapsedSeconds()));
+                    at.put("epoch", first.epoch());
+                    line.append(String.format(Locale.ROOT, "  ppl %s: %.0f s (epoch %d)", key, first.elapsedSeconds(), first.epoch()));
+                }
+            }
+            ArrayNode curve = v.putArray("train_perplexity");
+            epochMetrics.forEach(m -> curve.add(round(m.trainPerplexity())));
+            System.out.printf(Locale.ROOT, "(4) %s:%s%n", variant.getKey(), line);
+        }
         return o;
     }
 

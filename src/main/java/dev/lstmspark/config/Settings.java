@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -43,6 +44,10 @@ public final class Settings {
             "maximum global L2 norm of the gradient; 0 turns clipping off");
     public static final Setting<Integer> EPOCHS = integer("epochs", 60, 1, "passes over the training tokens")
             .mayChangeOnResume();
+    public static final Setting<OptionalDouble> TARGET_PERPLEXITY = new Setting<>("target-perplexity", "",
+            "stop (and save) after the first epoch whose perplexity (validation when held out, else training) is at"
+                    + " most this; empty: train all epochs",
+            Settings::targetPerplexity, v -> v.isPresent() ? Double.toString(v.getAsDouble()) : "", true);
     public static final Setting<Long> SEED = new Setting<>("seed", "42", "seed of weights, window offsets and shuffles",
             Settings::wholeLong, v -> Long.toString(v), false);
     public static final Setting<Integer> WORKERS = integer("workers", 0, 0,
@@ -50,6 +55,15 @@ public final class Settings {
     public static final Setting<Integer> AVERAGING_FREQUENCY = integer("averaging-frequency", 5, 1,
             "minibatches each worker fits between parameter averages (with sequential sampling, also how many"
                     + " consecutive minibatches carry the recurrent state)");
+    public static final Setting<OptionalDouble> BLOCK_MOMENTUM = new Setting<>("block-momentum", "auto",
+            "block momentum between averaging rounds (BMUF): auto = 1 - 1/workers, or a number in [0, 1); 0 with"
+                    + " block-lr 1 is plain parameter averaging",
+            Settings::blockMomentum, v -> v.isPresent() ? Double.toString(v.getAsDouble()) : "auto", false);
+    public static final Setting<Double> BLOCK_LR = real("block-lr", "1", Settings::positive,
+            "block learning rate: the weight of each round's averaged update in block momentum (BMUF's zeta)");
+    public static final Setting<Boolean> BLOCK_NESTEROV = new Setting<>("block-nesterov", "true",
+            "block momentum broadcasts the Nesterov look-ahead W + momentum * delta (true) or W (false)",
+            Settings::bool, b -> Boolean.toString(b), false);
     public static final Setting<Double> VAL_FRACTION = real("val-fraction", "0.1", Settings::fraction,
             "fraction of the corpus tail held out for validation, in [0, 1)");
     public static final Setting<String> OUT = new Setting<>("out", "",
@@ -75,7 +89,8 @@ public final class Settings {
 
     /** Every setting, in {@link TrainConfig}'s component order, which is also the README's. */
     public static final List<Setting<?>> ALL = List.of(CORPUS, TOKENS, MIN_FREQ, BATCH_SIZE, NUM_STEPS, SAMPLING, HIDDEN,
-            LAYERS, CELL, FORGET_GATE_BIAS, INIT_STD, LR, CLIP, EPOCHS, SEED, WORKERS, AVERAGING_FREQUENCY, VAL_FRACTION,
+            LAYERS, CELL, FORGET_GATE_BIAS, INIT_STD, LR, CLIP, EPOCHS, TARGET_PERPLEXITY, SEED, WORKERS, AVERAGING_FREQUENCY, BLOCK_MOMENTUM, BLOCK_LR, BLOCK_NESTEROV,
+            VAL_FRACTION,
             OUT, MASTER, SAMPLE_PREFIXES, SAMPLE_LENGTH, SAMPLE_EVERY, CHECKPOINT_EVERY, KEEP, PLOT_SCALE);
 
     private static final Map<String, Setting<?>> BY_KEY = byKey();
@@ -155,6 +170,43 @@ public final class Settings {
                 throw new ConfigException(k + " must be one of " + allowed + ", got '" + text + "'");
             }
         }, v -> v.name().toLowerCase(Locale.ROOT), false);
+    }
+
+    private static OptionalDouble blockMomentum(String key, String text) {
+        if (text.equalsIgnoreCase("auto")) {
+            return OptionalDouble.empty();
+        }
+        double value;
+        try {
+            value = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be auto or a number in [0, 1), got '" + text + "'");
+        }
+        if (!(value >= 0 && value < 1)) {
+            throw new ConfigException(key + " must be auto or a number in [0, 1), got " + text
+                    + ": at 1 or more the updates never decay and training diverges");
+        }
+        return OptionalDouble.of(value);
+    }
+
+    private static OptionalDouble targetPerplexity(String key, String text) {
+        if (text.isEmpty()) {
+            return OptionalDouble.empty();
+        }
+        double value = finite(key, text);
+        if (value <= 1) {
+            throw new ConfigException(key + " must be greater than 1 (a perplexity is never below 1), got " + text
+                    + "; leave it empty to train all epochs");
+        }
+        return OptionalDouble.of(value);
+    }
+
+    private static boolean bool(String key, String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigException(key + " must be true or false, got '" + text + "'");
+        };
     }
 
     private static long wholeLong(String key, String text) {

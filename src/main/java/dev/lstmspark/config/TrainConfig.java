@@ -5,6 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Properties;
 
 /**
@@ -29,9 +30,13 @@ public record TrainConfig(
         double lr,
         double clip,
         int epochs,
+        OptionalDouble targetPerplexity,
         long seed,
         int workers,
         int averagingFrequency,
+        OptionalDouble blockMomentum,
+        double blockLr,
+        boolean blockNesterov,
         double valFraction,
         String out,
         String master,
@@ -66,6 +71,14 @@ public record TrainConfig(
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The block momentum of a run with {@code workers} workers: the setting, or BMUF's {@code 1 - 1/workers} for
+     * {@code auto} (0, plain averaging, for one worker).
+     */
+    public double blockMomentumFor(int workers) {
+        return blockMomentum.orElse(1.0 - 1.0 / Math.max(1, workers));
     }
 
     /** The value of one setting. */

@@ -1,5 +1,6 @@
 package dev.lstmspark.report;
 
+import dev.lstmspark.executor.BlasCore;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Objects;
@@ -16,14 +17,17 @@ import java.util.Objects;
  * @param jvm                VM name and runtime version
  * @param os                 operating system name, version and architecture
  * @param nd4jBackend        the ND4J backend class, e.g. {@code CpuBackend} or {@code CudaBackend}
+ * @param blasCore           the OpenBLAS kernels the driver runs, as {@link BlasCore#describe()} names them
  */
-public record Hardware(String cpu, int driverCores, long driverMaxHeapBytes, String jvm, String os, String nd4jBackend) {
+public record Hardware(String cpu, int driverCores, long driverMaxHeapBytes, String jvm, String os, String nd4jBackend,
+                       String blasCore) {
 
     public Hardware {
         Objects.requireNonNull(cpu, "cpu");
         Objects.requireNonNull(jvm, "jvm");
         Objects.requireNonNull(os, "os");
         Objects.requireNonNull(nd4jBackend, "nd4jBackend");
+        Objects.requireNonNull(blasCore, "blasCore");
     }
 
     /** This JVM; loads the ND4J backend if training has not already done so. */
@@ -33,7 +37,7 @@ public record Hardware(String cpu, int driverCores, long driverMaxHeapBytes, Str
                 System.getProperty("java.vm.name", "unknown JVM") + " " + System.getProperty("java.runtime.version", ""),
                 System.getProperty("os.name", "unknown OS") + " " + System.getProperty("os.version", "")
                         + " (" + System.getProperty("os.arch", "") + ")",
-                nd4jBackendName());
+                nd4jBackendName(), BlasCore.describe());
     }
 
     /** The CPU model and its BLAS-relevant vector extensions, or the architecture where /proc/cpuinfo is missing. */

@@ -90,7 +90,7 @@ public final class PerplexityPlot {
 
     /** The plot of one run: its settings in the title, {@value #DEFAULT_WIDTH} x {@value #DEFAULT_HEIGHT} pixels. */
     public static PerplexityPlot forRun(TrainConfig config, int workers) {
-        return new PerplexityPlot(title(config, workers), subtitle(config), DEFAULT_WIDTH, DEFAULT_HEIGHT,
+        return new PerplexityPlot(title(config, workers), subtitle(config, workers), DEFAULT_WIDTH, DEFAULT_HEIGHT,
                 config.plotScale() == PlotScale.LOG);
     }
 
@@ -104,15 +104,19 @@ public final class PerplexityPlot {
     }
 
     /**
-     * The settings that say where the numbers come from: corpus, sampling and how often workers average (with
-     * sequential sampling each worker's averaging round is one stream of that many minibatches: the same count).
+     * The settings that say where the numbers come from: corpus, sampling, how often workers average (with
+     * sequential sampling each worker's averaging round is one stream of that many minibatches: the same count)
+     * and the block momentum between averages, when it is on.
      */
-    static String subtitle(TrainConfig config) {
+    static String subtitle(TrainConfig config, int workers) {
         String corpus = config.corpus().replaceAll("/+$", "");
         corpus = corpus.substring(corpus.lastIndexOf('/') + 1);
         int every = config.averagingFrequency();
+        double momentum = config.blockMomentumFor(workers);
+        String block = momentum == 0 && config.blockLr() == 1 ? ""
+                : ", block momentum " + plain(momentum) + (config.blockLr() == 1 ? "" : " (block-lr " + plain(config.blockLr()) + ")");
         return corpus + ", " + config.sampling().name().toLowerCase(Locale.ROOT) + " sampling, averaging every "
-                + every + " minibatch" + (every == 1 ? "" : "es");
+                + every + " minibatch" + (every == 1 ? "" : "es") + block;
     }
 
     /** 1.0 as "1", 0.25 as "0.25": settings read as the user wrote them. */

@@ -81,7 +81,7 @@ public final class RunReport {
                 .append("<title>lstm-spark: ").append(escape(title)).append("</title>\n")
                 .append("<style>\n").append(STYLE).append("\n</style>\n</head>\n<body>\n");
         html.append("<h1>").append(escape(title)).append("</h1>\n");
-        html.append("<p class=\"status\">").append(escape(PerplexityPlot.subtitle(config))).append("<br/>")
+        html.append("<p class=\"status\">").append(escape(PerplexityPlot.subtitle(config, workers))).append("<br/>")
                 .append(escape(status())).append("</p>\n");
         html.append("<p class=\"summary\">").append(escape(summary())).append("</p>\n");
 
@@ -164,6 +164,7 @@ public final class RunReport {
         row(html, "JVM", hardware.jvm());
         row(html, "OS", hardware.os());
         row(html, "ND4J backend", hardware.nd4jBackend());
+        row(html, "OpenBLAS core", hardware.blasCore());
         html.append("</tbody>\n</table>\n");
     }
 

@@ -10,10 +10,10 @@ import dev.lstmspark.report.Hardware;
 import dev.lstmspark.report.ReportWriter;
 import dev.lstmspark.report.TerminalProgress;
 import dev.lstmspark.store.Checkpoint;
-import dev.lstmspark.store.CheckpointState;
 import dev.lstmspark.store.RunDirectory;
 import dev.lstmspark.store.RunDirectoryException;
 import dev.lstmspark.store.RunLayout;
+import dev.lstmspark.training.BlockMomentum;
 import dev.lstmspark.training.EpochMetrics;
 import dev.lstmspark.training.SparkTrainer;
 import dev.lstmspark.training.TrainingData;
@@ -79,18 +79,36 @@ public final class TrainingRun {
      * @return the trained network
      */
     public MultiLayerNetwork train(JavaSparkContext sc, PrintWriter out) {
+        long start = System.nanoTime();
         TrainingData data = TrainingData.load(sc, corpusUri, config.corpus(), config);
-        try (Session session = begin(sc, data)) {
+        try (Session session = begin(sc, data, start)) {
             int epoch = session.firstEpoch - 1;
-            while (epoch < config.epochs()) {
+            boolean reached = run.metrics().size() > 0 && reachedTarget(run.metrics().get(run.metrics().size() - 1));
+            while (epoch < config.epochs() && !reached) {
                 epoch++;
-                afterEpoch(session, session.trainer.trainEpoch(epoch));
+                EpochMetrics metrics = session.trainer.trainEpoch(epoch)
+                        .withElapsedSeconds(session.elapsedBefore + (System.nanoTime() - start) / 1e9);
+                afterEpoch(session, metrics);
+                reached = reachedTarget(metrics);
+                if (reached) {
+                    LOG.info("target perplexity {} reached after epoch {} ({} perplexity {}, {} s): stopping",
+                            config.targetPerplexity().getAsDouble(), epoch,
+                            Double.isNaN(metrics.valPerplexity()) ? "training" : "validation",
+                            String.format(java.util.Locale.ROOT, "%.3f", metrics.headlinePerplexity()),
+                            Math.round(metrics.elapsedSeconds()));
+                }
             }
             end(session, epoch, out);
             return session.trainer.network();
         } finally {
             data.corpus().unpersist();
         }
+    }
+
+    /** Whether an epoch's perplexity (validation when held out, else training) reached {@code target-perplexity}. */
+    private boolean reachedTarget(EpochMetrics metrics) {
+        return config.targetPerplexity().isPresent()
+                && metrics.headlinePerplexity() <= config.targetPerplexity().getAsDouble();
     }
 
     /**
@@ -101,23 +119,29 @@ public final class TrainingRun {
         return trainer == null ? null : trainer.trainingStats();
     }
 
-    /** What lives from {@link #begin} to {@link #end}. */
-    private record Session(TrainingData data, SparkTrainer trainer, ReportWriter report, int firstEpoch)
-            implements AutoCloseable {
+    /**
+     * What lives from {@link #begin} to {@link #end}; {@code elapsedBefore} is the wall time a resumed run had
+     * spent before this process took over.
+     */
+    private record Session(TrainingData data, SparkTrainer trainer, ReportWriter report, int firstEpoch,
+                           double elapsedBefore) implements AutoCloseable {
         @Override
         public void close() {
             trainer.close();
         }
     }
 
-    private Session begin(JavaSparkContext sc, TrainingData data) {
+    private Session begin(JavaSparkContext sc, TrainingData data, long startNanos) {
         MultiLayerNetwork network;
+        BlockMomentum blockMomentum = null;
         int firstEpoch = 1;
+        int workers = SparkTrainer.workers(sc, config);
         if (resume) {
             Checkpoint checkpoint = run.restoreLatestCheckpoint().orElseThrow(() ->
                     new RunDirectoryException("out directory " + run.path() + " holds no checkpoint to resume from"));
-            requireSameTraining(checkpoint, data);
+            requireSameTraining(checkpoint, data, workers);
             network = checkpoint.model().network();
+            blockMomentum = DriverState.blockMomentum(checkpoint.state());
             firstEpoch = checkpoint.epoch() + 1;
             lastSampledEpoch = checkpoint.epoch();
             lastCheckpointedEpoch = checkpoint.epoch();
@@ -125,7 +149,7 @@ public final class TrainingRun {
         } else {
             network = SparkTrainer.newNetwork(config, data.vocabulary().size());
         }
-        trainer = new SparkTrainer(sc, config, data, network, collectStats);
+        trainer = new SparkTrainer(sc, config, data, network, blockMomentum, collectStats);
         trainer.setProgressListener(TerminalProgress.forConsole());
         run.writeConfig(config);
         run.writeVocabulary(data.vocabulary());
@@ -134,10 +158,21 @@ public final class TrainingRun {
                 trainer.workers(), config.batchSize(), config.numSteps(), run.path());
         ReportWriter report = new ReportWriter(config, run::writeFile, trainer.workers(), run::sampleLines,
                 Hardware.ofThisDriver(), collectStats ? RunLayout.TRAINING_STATS : null);
+        trainer.blockMomentum().ifPresent(bm -> LOG.info("block momentum {} (block-lr {}, {}) between averaging rounds",
+                bm.momentum(), bm.blockLr(), bm.nesterov() ? "Nesterov" : "classic"));
         List<EpochMetrics> earlier = run.metrics();
         report.onTrainingStart(earlier);
         listeners.forEach(l -> l.onTrainingStart(earlier));
-        return new Session(data, trainer, report, firstEpoch);
+        return new Session(data, trainer, report, firstEpoch, elapsedBefore(earlier));
+    }
+
+    /** Wall time of the epochs a resumed run trained, as their metrics recorded it (summed epoch times for older runs). */
+    private static double elapsedBefore(List<EpochMetrics> earlier) {
+        if (earlier.isEmpty()) {
+            return 0;
+        }
+        double recorded = earlier.get(earlier.size() - 1).elapsedSeconds();
+        return Double.isFinite(recorded) ? recorded : earlier.stream().mapToDouble(EpochMetrics::seconds).sum();
     }
 
     /** Console line, metrics, samples, plot and report, checkpoint: a checkpoint includes its epoch's metrics. */
@@ -182,7 +217,8 @@ public final class TrainingRun {
     }
 
     private void checkpoint(Session session, int epoch) {
-        run.writeCheckpoint(epoch, session.trainer.network(), session.data.vocabulary(), config, CheckpointState.NONE);
+        run.writeCheckpoint(epoch, session.trainer.network(), session.data.vocabulary(), config,
+                DriverState.of(session.trainer, session.trainer.workers()));
         lastCheckpointedEpoch = epoch;
     }
 
@@ -210,7 +246,7 @@ public final class TrainingRun {
     }
 
     /** A resumed run must train exactly what the interrupted one did; only epochs and reporting may change. */
-    private void requireSameTraining(Checkpoint checkpoint, TrainingData data) {
+    private void requireSameTraining(Checkpoint checkpoint, TrainingData data, int workers) {
         TrainConfig before = checkpoint.model().config();
         TreeSet<String> changed = new TreeSet<>();
         for (Setting<?> setting : Settings.ALL) {
@@ -227,6 +263,12 @@ public final class TrainingRun {
         if (!checkpoint.model().vocabulary().equals(data.vocabulary())) {
             throw new CorpusException("--resume on a corpus whose vocabulary differs from the run in " + run.path()
                     + ": resume on the corpus the run was trained on");
+        }
+        int trainedWith = DriverState.workers(checkpoint.state(), workers);
+        if (trainedWith != workers) {
+            throw new ConfigException("--resume on " + workers + " workers, but the run in " + run.path() + " trained on "
+                    + trainedWith + (config.workers() == 0 ? " (workers 0 takes Spark's default parallelism, which differs here)" : "")
+                    + ", and block momentum auto is 1 - 1/workers: resume with --workers " + trainedWith);
         }
         if (checkpoint.epoch() >= config.epochs()) {
             LOG.info("the checkpoint is already at epoch {} of {}: nothing left to train", checkpoint.epoch(), config.epochs());

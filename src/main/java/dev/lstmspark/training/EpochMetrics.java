@@ -16,13 +16,26 @@ import java.util.Locale;
  * @param minibatches     minibatch updates, counted on the executors
  * @param seconds         wall time of the whole epoch: batching, fitting, averaging, validation
  * @param fitSeconds      wall time of batching and fitting alone
+ * @param elapsedSeconds  wall time of the whole run up to the end of this epoch, across resumes: what a user waits
+ *                        for a perplexity (NaN until the run sets it, see {@link #withElapsedSeconds})
  * @param executorIds     the distinct executors that trained in the epoch, by Spark executor id
  */
 public record EpochMetrics(int epoch, double trainPerplexity, double valPerplexity, long tokens, long minibatches,
-                           double seconds, double fitSeconds, List<String> executorIds) {
+                           double seconds, double fitSeconds, double elapsedSeconds, List<String> executorIds) {
 
     public EpochMetrics {
         executorIds = List.copyOf(executorIds);
+    }
+
+    /** The same epoch, with the run's wall time up to its end. */
+    public EpochMetrics withElapsedSeconds(double elapsed) {
+        return new EpochMetrics(epoch, trainPerplexity, valPerplexity, tokens, minibatches, seconds, fitSeconds, elapsed,
+                executorIds);
+    }
+
+    /** The perplexity a run is judged by: validation when something is held out, else training. */
+    public double headlinePerplexity() {
+        return Double.isNaN(valPerplexity) ? trainPerplexity : valPerplexity;
     }
 
     /** Distinct executors that trained in the epoch. */
@@ -50,6 +63,9 @@ public record EpochMetrics(int epoch, double trainPerplexity, double valPerplexi
         o.put("tokens_per_sec", Math.round(tokensPerSecond() * 10) / 10.0);
         o.put("seconds", Math.round(seconds * 1000) / 1000.0);
         o.put("fit_seconds", Math.round(fitSeconds * 1000) / 1000.0);
+        if (Double.isFinite(elapsedSeconds)) {
+            o.put("elapsed_seconds", Math.round(elapsedSeconds * 1000) / 1000.0);
+        }
         o.put("minibatches", minibatches);
         o.put("executors", executors());
         executorIds.forEach(o.putArray("executor_ids")::add);
@@ -67,10 +83,12 @@ public record EpochMetrics(int epoch, double trainPerplexity, double valPerplexi
         List<String> executorIds = new java.util.ArrayList<>();
         o.path("executor_ids").forEach(id -> executorIds.add(id.asText()));
         JsonNode val = o.path("val_perplexity");
+        JsonNode elapsed = o.path("elapsed_seconds");
         return new EpochMetrics(required(o, "epoch", line).asInt(), required(o, "train_perplexity", line).asDouble(),
                 val.isNumber() ? val.asDouble() : Double.NaN, required(o, "tokens", line).asLong(),
                 required(o, "minibatches", line).asLong(), required(o, "seconds", line).asDouble(),
-                required(o, "fit_seconds", line).asDouble(), executorIds);
+                required(o, "fit_seconds", line).asDouble(), elapsed.isNumber() ? elapsed.asDouble() : Double.NaN,
+                executorIds);
     }
 
     private static JsonNode required(JsonNode o, String field, String line) {

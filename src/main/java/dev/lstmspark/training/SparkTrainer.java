@@ -19,16 +19,19 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Trains one network on Spark, an epoch at a time: every epoch builds that epoch's minibatch RDD, fits it with DL4J
- * parameter averaging and validates on the held-out tail on the executors, and returns the epoch's
- * {@link EpochMetrics}. The run around it (checkpoints, reports, when to stop) is the caller's.
+ * parameter averaging (with {@link BlockMomentum} on the driver between rounds, unless it is off) and validates on
+ * the held-out tail on the executors, and returns the epoch's {@link EpochMetrics}. The run around it
+ * (checkpoints, reports, when to stop) is the caller's.
  *
  * <p>The epoch is handed to DL4J one averaging round at a time ({@code workers x averaging-frequency}
  * minibatches, taken by minibatch id, which is already the epoch's shuffled order). Given a whole epoch, DL4J's
@@ -47,15 +50,19 @@ public final class SparkTrainer implements AutoCloseable {
     private final boolean collectStats;
     private final SparkDl4jMultiLayer sparkNet;
     private final JavaRDD<TokenBatch> validation;
+    /** The driver's block momentum between averaging rounds; {@code null} for plain parameter averaging. */
+    private final BlockMomentum blockMomentum;
     private ProgressListener progress = ProgressListener.NONE;
 
     /**
-     * @param network      the network to train in place: new, or restored from a checkpoint
-     * @param collectStats record DL4J's Spark training timeline (count, split, broadcast, each worker's fit,
-     *                     aggregation) over every epoch; the events cost a little driver memory per round
+     * @param network       the network to train in place: new, or restored from a checkpoint
+     * @param blockMomentum the block momentum a checkpoint restored, or {@code null} to start it afresh from
+     *                      {@code network} (when the settings ask for it)
+     * @param collectStats  record DL4J's Spark training timeline (count, split, broadcast, each worker's fit,
+     *                      aggregation) over every epoch; the events cost a little driver memory per round
      */
     public SparkTrainer(JavaSparkContext sc, TrainConfig config, TrainingData data, MultiLayerNetwork network,
-                        boolean collectStats) {
+                        BlockMomentum blockMomentum, boolean collectStats) {
         this.sc = sc;
         this.config = config;
         this.data = data;
@@ -66,6 +73,10 @@ public final class SparkTrainer implements AutoCloseable {
             System.setProperty(TIME_SOURCE_PROPERTY, "org.deeplearning4j.spark.time.SystemClockTimeSource");
         }
         this.sparkNet = new SparkDl4jMultiLayer(sc, network, trainingMaster());
+        double momentum = config.blockMomentumFor(workers);
+        this.blockMomentum = blockMomentum != null ? blockMomentum
+                : BlockMomentum.isPlainAveraging(momentum, config.blockLr()) ? null
+                : BlockMomentum.start(momentum, config.blockLr(), config.blockNesterov(), network.params());
         this.validation = data.valTokens() > 0
                 ? MinibatchBuilder.build(data.corpus(), WindowPlan.inOrder(data.trainTokens(), data.valTokens(),
                         config.numSteps(), config.batchSize()), workers).persist(StorageLevel.MEMORY_AND_DISK_SER())
@@ -89,6 +100,11 @@ public final class SparkTrainer implements AutoCloseable {
     /** The network as training left it after the latest epoch. */
     public MultiLayerNetwork network() {
         return sparkNet.getNetwork();
+    }
+
+    /** The driver's block momentum, whose state a checkpoint keeps; empty with plain parameter averaging. */
+    public Optional<BlockMomentum> blockMomentum() {
+        return Optional.ofNullable(blockMomentum);
     }
 
     /** DL4J's statistics of every epoch so far, or {@code null} when they are not collected. */
@@ -125,13 +141,26 @@ public final class SparkTrainer implements AutoCloseable {
             for (long first = 0; first < plan.numBatches(); first += perRound) {
                 long from = first;
                 long to = Math.min(plan.numBatches(), first + perRound);
+                INDArray broadcast = null;
+                if (blockMomentum != null) {
+                    broadcast = blockMomentum.broadcast();
+                    sparkNet.getNetwork().setParams(broadcast);
+                }
                 sparkNet.fit(minibatches.filter(b -> b.id() >= from && b.id() < to).mapPartitions(batches -> {
                     // Spark runs this while building the task's iterators, before DL4J's worker creates any array.
                     ExecutorTask.prepare();
                     return new MappedIterator<>(batches, b -> b.toDataSet(vocabSize));
                 }, true));
                 requireFinite(epoch, sparkNet.getNetwork().params().sumNumber().doubleValue(), "the weights");
+                if (blockMomentum != null) {
+                    blockMomentum.update(broadcast, sparkNet.getNetwork().params());
+                }
                 progress.onRound(epoch, stats.minibatches(), stats.tokens(), stats.crossEntropySum());
+            }
+            if (blockMomentum != null) {
+                // What is validated, sampled, checkpointed and saved is the block-momentum model W.
+                sparkNet.getNetwork().setParams(blockMomentum.weights());
+                requireFinite(epoch, sparkNet.getNetwork().params().sumNumber().doubleValue(), "the weights");
             }
         } finally {
             minibatches.unpersist(false);
@@ -153,7 +182,7 @@ public final class SparkTrainer implements AutoCloseable {
         sc.clearJobGroup();
         double seconds = (System.nanoTime() - start) / 1e9;
         return new EpochMetrics(epoch, trainPerplexity, valPerplexity, stats.tokens(), stats.minibatches(), seconds,
-                fitSeconds, List.copyOf(stats.executors()));
+                fitSeconds, Double.NaN, List.copyOf(stats.executors()));
     }
 
     /** Releases the held-out minibatches. */

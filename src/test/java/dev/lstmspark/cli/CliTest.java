@@ -183,6 +183,44 @@ class CliTest {
         }
     }
 
+    /** Users train until good enough: the run stops at the first epoch that reaches the target, and saves. */
+    @Test
+    void targetPerplexityStopsTheRunAndSavesTheModel(@TempDir Path dir) throws IOException {
+        Path corpus = dev.lstmspark.TestSupport.pangramCorpus(dir, 15);
+        Path out = dir.resolve("run");
+        Result r = run("train", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--epochs", "40",
+                "--target-perplexity", "3", "--out", out.toString(), "--master", "local[2]");
+        assertEquals(0, r.exitCode(), r.err());
+        java.util.List<com.fasterxml.jackson.databind.JsonNode> epochs = dev.lstmspark.TestSupport.readMetrics(out);
+        assertTrue(epochs.size() < 40, "stopped early: " + epochs.size() + " epochs");
+        double last = epochs.get(epochs.size() - 1).get("val_perplexity").asDouble();
+        double before = epochs.get(epochs.size() - 2).get("val_perplexity").asDouble();
+        assertTrue(last <= 3 && before > 3, "the first epoch at or under the target ends the run: " + before + ", " + last);
+        assertTrue(Files.isRegularFile(out.resolve("model.zip")));
+        double elapsed = 0;
+        for (var epoch : epochs) {
+            double e = epoch.get("elapsed_seconds").asDouble();
+            assertTrue(e > elapsed, "elapsed time grows: " + epochs);
+            elapsed = e;
+        }
+        assertTrue(r.out().contains("model saved to " + out), r.out());
+    }
+
+    /** A resume on a cluster whose default parallelism differs would silently change block momentum auto. */
+    @Test
+    void resumeOnAnotherNumberOfWorkersIsRefused(@TempDir Path dir) throws IOException {
+        Path corpus = dev.lstmspark.TestSupport.pangramCorpus(dir, 15);
+        Path out = dir.resolve("run");
+        assertEquals(0, run("train", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--epochs", "1",
+                "--out", out.toString(), "--master", "local[2]").exitCode());
+        Result other = run("train", "--resume", "--config", "conf/smoke.properties", "--corpus", corpus.toString(),
+                "--epochs", "2", "--out", out.toString(), "--master", "local[1]");
+        assertEquals(Main.USAGE_ERROR, other.exitCode(), other.err());
+        assertTrue(other.err().contains("--resume on 1 workers, but the run in " + out + " trained on 2 (workers 0 takes Spark's"
+                + " default parallelism, which differs here), and block momentum auto is 1 - 1/workers: resume with --workers 2"),
+                other.err());
+    }
+
     @Test
     void damagedModelFilesAreNamed(@TempDir Path dir) throws IOException {
         Path corpus = Files.writeString(dir.resolve("abc.txt"), "abcd efgh ".repeat(60) + "\n");

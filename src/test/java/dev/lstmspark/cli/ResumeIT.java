@@ -17,7 +17,10 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A training JVM killed with SIGKILL mid-epoch resumes and ends with exactly the uninterrupted run's metrics. */
+/**
+ * A training JVM killed with SIGKILL mid-epoch resumes and ends with exactly the uninterrupted run's metrics, block
+ * momentum (the driver's own state) included.
+ */
 class ResumeIT {
     private static final int EPOCHS = 4;
 
@@ -46,6 +49,16 @@ class ResumeIT {
         Process resumed = train(corpus, interrupted, true, dir.resolve("resumed.log"));
         assertEquals(0, resumed.waitFor(), Files.readString(dir.resolve("resumed.log")));
         assertTrue(Files.readString(dir.resolve("resumed.log")).contains("resuming"));
+        // Two local workers: block momentum auto is 0.5, whose state (W and delta) lives on the driver; the resumed
+        // run's metrics can only equal the uninterrupted run's if the checkpoint carried it.
+        assertTrue(Files.readString(dir.resolve("resumed.log")).contains("block momentum 0.5"),
+                Files.readString(dir.resolve("resumed.log")));
+        try (var checkpoints = Files.list(interrupted.resolve("checkpoints"))) {
+            for (Path checkpoint : checkpoints.toList()) {
+                assertTrue(Files.isRegularFile(checkpoint.resolve("state-block-momentum-weights.bin")), checkpoint.toString());
+                assertTrue(Files.isRegularFile(checkpoint.resolve("state-block-momentum-delta.bin")), checkpoint.toString());
+            }
+        }
 
         List<JsonNode> expected = read(reference.resolve("metrics.jsonl"));
         List<JsonNode> actual = read(metrics);

@@ -78,11 +78,16 @@ class PerplexityPlotTest {
         assertEquals("word GRU hidden 128 x 2, 16 x 20, lr 0.5, no clipping, 1 worker",
                 PerplexityPlot.title(ReportFixtures.with(Map.of("tokens", "word", "hidden", "128", "layers", "2",
                         "cell", "gru", "batch-size", "16", "num-steps", "20", "lr", "0.5", "clip", "0")), 1));
+        assertEquals("timemachine.txt, random sampling, averaging every 5 minibatches, block momentum 0.5",
+                PerplexityPlot.subtitle(ReportFixtures.defaults(), 2));
         assertEquals("timemachine.txt, random sampling, averaging every 5 minibatches",
-                PerplexityPlot.subtitle(ReportFixtures.defaults()));
+                PerplexityPlot.subtitle(ReportFixtures.defaults(), 1), "one worker: block momentum auto is 0");
+        assertEquals("books, sequential sampling, averaging every 1 minibatch, block momentum 0.75 (block-lr 0.5)",
+                PerplexityPlot.subtitle(ReportFixtures.with(Map.of("corpus", "hdfs://namenode/data/books/",
+                        "sampling", "sequential", "averaging-frequency", "1", "block-lr", "0.5")), 4));
         assertEquals("books, sequential sampling, averaging every 1 minibatch",
                 PerplexityPlot.subtitle(ReportFixtures.with(Map.of("corpus", "hdfs://namenode/data/books/",
-                        "sampling", "sequential", "averaging-frequency", "1"))));
+                        "sampling", "sequential", "averaging-frequency", "1", "block-momentum", "0")), 4));
     }
 
     @Test
@@ -162,11 +167,11 @@ class PerplexityPlotTest {
         for (boolean log : new boolean[]{false, true}) {
             PerplexityPlot plot = plot(log);
             assertEquals(PerplexityPlot.DEFAULT_WIDTH, renderDecoded(plot, List.of()).image().getWidth());
-            Rendering one = renderDecoded(plot, List.of(new EpochMetrics(1, 20, 22, 1000, 10, 1, 1, List.of("0"))));
+            Rendering one = renderDecoded(plot, List.of(new EpochMetrics(1, 20, 22, 1000, 10, 1, 1, Double.NaN, List.of("0"))));
             assertTrue(count(one.image(), one.dataArea(), PerplexityPlot.TRAINING_COLOR) > 10, "single point missing");
             List<EpochMetrics> diverged = new ArrayList<>(ReportFixtures.decaying(10, true));
-            diverged.add(new EpochMetrics(11, Double.POSITIVE_INFINITY, Double.NaN, 1000, 10, 1, 1, List.of("0")));
-            diverged.add(new EpochMetrics(12, Double.NaN, Double.POSITIVE_INFINITY, 1000, 10, 1, 1, List.of("0")));
+            diverged.add(new EpochMetrics(11, Double.POSITIVE_INFINITY, Double.NaN, 1000, 10, 1, 1, Double.NaN, List.of("0")));
+            diverged.add(new EpochMetrics(12, Double.NaN, Double.POSITIVE_INFINITY, 1000, 10, 1, 1, Double.NaN, List.of("0")));
             Rendering r = renderDecoded(plot, diverged);
             assertTrue(count(r.image(), r.dataArea(), PerplexityPlot.TRAINING_COLOR) > 100,
                     "finite epochs should still be drawn, axis not stretched to infinity");

@@ -12,7 +12,7 @@ import java.util.Map;
 final class ReportFixtures {
 
     static final Hardware HARDWARE = new Hardware("AMD EPYC (avx2 fma)", 2, 3L << 30, "OpenJDK 64-Bit Server VM 17.0.15", "Linux 6.1 (amd64)",
-            "CpuBackend");
+            "CpuBackend", "Zen (OpenBLAS's own choice)");
 
     private ReportFixtures() {
     }
@@ -37,7 +37,7 @@ final class ReportFixtures {
         for (int epoch = 1; epoch <= epochs; epoch++) {
             double train = 1.05 + 25 * Math.exp(-epoch / (epochs / 5.0));
             double val = validation ? train * 1.1 + 0.3 : Double.NaN;
-            metrics.add(new EpochMetrics(epoch, train, val, 150_000 + epoch, 134, 12.5, 11.0, List.of("0", "1")));
+            metrics.add(new EpochMetrics(epoch, train, val, 150_000 + epoch, 134, 12.5, 11.0, Double.NaN, List.of("0", "1")));
         }
         return metrics;
     }

@@ -32,9 +32,9 @@ class RunReportTest {
     private static final String HOSTILE_CORPUS = "data/tom & <b>jerry.txt";
 
     private static final List<EpochMetrics> THREE_EPOCHS = List.of(
-            new EpochMetrics(1, 17.25, 15.5, 123_456, 100, 10.0, 9.0, List.of("0", "1")),
-            new EpochMetrics(2, 9.125, 9.75, 123_456, 100, 8.0, 7.5, List.of("0", "1")),
-            new EpochMetrics(3, 6.5, 10.25, 123_456, 100, 4.0, 3.5, List.of("0")));
+            new EpochMetrics(1, 17.25, 15.5, 123_456, 100, 10.0, 9.0, Double.NaN, List.of("0", "1")),
+            new EpochMetrics(2, 9.125, 9.75, 123_456, 100, 8.0, 7.5, Double.NaN, List.of("0", "1")),
+            new EpochMetrics(3, 6.5, 10.25, 123_456, 100, 4.0, 3.5, Double.NaN, List.of("0")));
 
     private static RunReport report(TrainConfig config, List<EpochMetrics> metrics, List<String> samples, byte[] png) {
         return new RunReport(config, 2, ReportFixtures.HARDWARE, metrics, samples, Duration.ofSeconds(125), png, null);

@@ -34,7 +34,7 @@ class RunDirectoryTest {
     }
 
     private static EpochMetrics metrics(int epoch) {
-        return new EpochMetrics(epoch, 10.0 / epoch, Double.NaN, 100, 3, 1, 1, List.of("driver"));
+        return new EpochMetrics(epoch, 10.0 / epoch, Double.NaN, 100, 3, 1, 1, Double.NaN, List.of("driver"));
     }
 
     private static RunDirectory prepare(Path dir, RunDirectory.Mode mode) {
