@@ -100,6 +100,9 @@ public final class Benchmark implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "any train setting, e.g. --set cell=gru")
     Map<String, String> settings = new LinkedHashMap<>();
 
+    @Option(names = "--gemm-iterations", defaultValue = "200", paramLabel = "N", description = "products per shape in the GEMM-bound probe; 0 skips it (default ${DEFAULT-VALUE})")
+    int gemmIterations;
+
     @Option(names = "--time-to", split = ",", paramLabel = "PPL", description = "(4) wall time to these training perplexities, e.g. 9,5,2, for 1 worker, 2 workers with plain averaging and 2 workers with block momentum")
     List<Double> timeTo = new ArrayList<>();
 
@@ -210,9 +213,20 @@ public final class Benchmark implements Callable<Integer> {
                     result.set("single_jvm", singleJvm(config, SparkTrainer.epochPlan(config, 1, tokens.length), tokens,
                             data.vocabulary().size(), singleWarmup, singleIterations));
                 }
+                GemmBound bound = gemmIterations > 0 ? GemmBound.measure(config.cell(), config.batchSize(), config.numSteps(),
+                        config.hidden(), data.vocabulary().size(), gemmIterations, 5) : null;
+                if (bound != null) {
+                    result.set("gemm_bound", gemmBound(bound, workerCount));
+                }
                 if (epochs > 0) {
                     double batching = timeBatching(sc, workerCount, config, data);
-                    result.set("spark", sparkEpochs(sc, config, corpusUri, workerCount, batching));
+                    ObjectNode spark = sparkEpochs(sc, config, corpusUri, workerCount, batching);
+                    result.set("spark", spark);
+                    if (bound != null) {
+                        double fraction = spark.get("tokens_per_sec_median").asDouble() / bound.tokensPerSecond(workerCount);
+                        ((ObjectNode) result.get("gemm_bound")).put("pipeline_fraction", round(fraction));
+                        System.out.printf(Locale.ROOT, "    whole-epoch median is %.1f%% of the GEMM bound%n", 100 * fraction);
+                    }
                 }
                 if (!timeTo.isEmpty()) {
                     result.set("time_to_perplexity", timeToPerplexity(sc, corpusUri));
@@ -441,6 +455,30 @@ public final class Benchmark implements Callable<Integer> {
             epochMetrics.forEach(m -> curve.add(round(m.trainPerplexity())));
             System.out.printf(Locale.ROOT, "(4) %s:%s%n", variant.getKey(), line);
         }
+        return o;
+    }
+
+    /** The GEMM bound as JSON and one summary line; {@code cores} is the workers, one task (and core) each. */
+    private static ObjectNode gemmBound(GemmBound bound, int cores) {
+        ObjectNode o = JSON.createObjectNode();
+        ArrayNode shapes = o.putArray("shapes");
+        for (GemmBound.Shape s : bound.shapes()) {
+            ObjectNode shape = shapes.addObject();
+            shape.put("product", s.name());
+            shape.put("m", s.m());
+            shape.put("n", s.n());
+            shape.put("k", s.k());
+            shape.put("gflops_one_thread", round(s.gflops()));
+        }
+        o.put("flops_per_token", Math.round(bound.flopsPerToken()));
+        o.put("tokens_per_sec_one_core", round(bound.tokensPerSecond(1)));
+        o.put("cores", cores);
+        o.put("tokens_per_sec_bound", round(bound.tokensPerSecond(cores)));
+        StringBuilder rates = new StringBuilder();
+        bound.shapes().forEach(s -> rates.append(String.format(Locale.ROOT, " %.0f", s.gflops())));
+        System.out.printf(Locale.ROOT, "(0) GEMM bound: %.2f MFLOP per token, single-thread SGEMM at the layer's shapes%s GFLOP/s:"
+                        + " %,.0f tokens/s on one core, %,.0f on %d%n", bound.flopsPerToken() / 1e6, rates,
+                bound.tokensPerSecond(1), bound.tokensPerSecond(cores), cores);
         return o;
     }
 
