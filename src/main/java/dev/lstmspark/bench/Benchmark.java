@@ -320,22 +320,9 @@ public final class Benchmark implements Callable<Integer> {
      */
     private ObjectNode sparkEpochs(JavaSparkContext sc, TrainConfig config, String corpusUri, int workerCount,
                                    double batchingSeconds) throws IOException {
-        Path runDir = Files.createTempDirectory("lstm-spark-bench-run");
-        List<EpochMetrics> epochMetrics = new ArrayList<>();
         List<Map<String, Double>> statsAfter = new ArrayList<>();
-        try (RunDirectory directory = RunDirectory.prepare(runDir.toString(), sc.hadoopConfiguration(), RunDirectory.Mode.NEW)) {
-            TrainingRun run = new TrainingRun(config, corpusUri, directory, false, true);
-            run.addListener(new TrainingListener() {
-                @Override
-                public void onEpochEnd(EpochMetrics metrics, MultiLayerNetwork network) {
-                    epochMetrics.add(metrics);
-                    statsAfter.add(secondsByKey(run.trainingStats()));
-                }
-            });
-            run.train(sc, new PrintWriter(new StringWriter()));
-        } finally {
-            deleteTree(runDir);
-        }
+        List<EpochMetrics> epochMetrics = trainInTemporaryRun(sc, config, corpusUri, true,
+                run -> statsAfter.add(secondsByKey(run.trainingStats())));
         ObjectNode o = JSON.createObjectNode();
         ArrayNode all = o.putArray("epochs");
         List<Double> rates = new ArrayList<>();
@@ -421,20 +408,7 @@ public final class Benchmark implements Callable<Integer> {
             values.put("val-fraction", "0"); // the targets are training perplexities, as d2l reports them
             values.put("sample-every", "0");
             TrainConfig config = ConfigLoader.load(null, values);
-            List<EpochMetrics> epochMetrics = new ArrayList<>();
-            Path runDir = Files.createTempDirectory("lstm-spark-bench-time");
-            try (RunDirectory directory = RunDirectory.prepare(runDir.toString(), sc.hadoopConfiguration(), RunDirectory.Mode.NEW)) {
-                TrainingRun run = new TrainingRun(config, corpusUri, directory, false, false);
-                run.addListener(new TrainingListener() {
-                    @Override
-                    public void onEpochEnd(EpochMetrics metrics, MultiLayerNetwork network) {
-                        epochMetrics.add(metrics);
-                    }
-                });
-                run.train(sc, new PrintWriter(new StringWriter()));
-            } finally {
-                deleteTree(runDir);
-            }
+            List<EpochMetrics> epochMetrics = trainInTemporaryRun(sc, config, corpusUri, false, run -> { });
             ObjectNode v = o.putObject(variant.getKey());
             ObjectNode reached = v.putObject("seconds_to_perplexity");
             StringBuilder line = new StringBuilder();
@@ -480,6 +454,31 @@ public final class Benchmark implements Callable<Integer> {
                         + " %,.0f tokens/s on one core, %,.0f on %d%n", bound.flopsPerToken() / 1e6, rates,
                 bound.tokensPerSecond(1), bound.tokensPerSecond(cores), cores);
         return o;
+    }
+
+    /**
+     * Trains {@code config} as {@code train} does, into a temporary run directory deleted afterwards, and returns
+     * every epoch's metrics; {@code afterEpoch} sees the run after each epoch (for its training statistics).
+     */
+    private static List<EpochMetrics> trainInTemporaryRun(JavaSparkContext sc, TrainConfig config, String corpusUri,
+                                                          boolean collectStats, java.util.function.Consumer<TrainingRun> afterEpoch)
+            throws IOException {
+        Path runDir = Files.createTempDirectory("lstm-spark-bench-run");
+        List<EpochMetrics> epochMetrics = new ArrayList<>();
+        try (RunDirectory directory = RunDirectory.prepare(runDir.toString(), sc.hadoopConfiguration(), RunDirectory.Mode.NEW)) {
+            TrainingRun run = new TrainingRun(config, corpusUri, directory, false, collectStats);
+            run.addListener(new TrainingListener() {
+                @Override
+                public void onEpochEnd(EpochMetrics metrics, MultiLayerNetwork network) {
+                    epochMetrics.add(metrics);
+                    afterEpoch.accept(run);
+                }
+            });
+            run.train(sc, new PrintWriter(new StringWriter()));
+        } finally {
+            deleteTree(runDir);
+        }
+        return epochMetrics;
     }
 
     /** Builds and materializes one epoch's minibatch RDD, as training does before fitting; median of three, seconds. */
