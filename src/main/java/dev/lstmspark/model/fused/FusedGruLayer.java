@@ -68,21 +68,17 @@ public class FusedGruLayer extends FusedRecurrentLayer<FusedGru> {
         boolean product = hasRecurrentInput(t);
         int previous = t * batch * h;
         int current = previous + batch * h;
-        double[] terms = inputTerms();
         if (product) {
             recurrentProduct(t, hiddenNative, previous, 0, 2 * h);
         }
         loadPreActivations(t, 0, 2 * h, product);
+        addInputTerms(t, 0, 2 * h);
         for (int b = 0; b < batch; b++) {
             int g = (t * batch + b) * width;
-            int in = inputTermOffset(t, b);
             int s = b * h;
+            GateActivations.sigmoid(gates, g, g + 2 * h, singlePrecision);
             for (int u = 0; u < h; u++) {
-                double r = sigmoid(gates[g + u] + terms[in + u]);
-                double z = sigmoid(gates[g + h + u] + terms[in + h + u]);
-                gates[g + u] = r;
-                gates[g + h + u] = z;
-                resetHidden[s + u] = r * hiddenStates[previous + s + u];
+                resetHidden[s + u] = gates[g + u] * hiddenStates[previous + s + u];
             }
         }
         resetHiddenNative.write(resetHidden, 0, previous, batch * h);
@@ -90,15 +86,14 @@ public class FusedGruLayer extends FusedRecurrentLayer<FusedGru> {
             recurrentProduct(t, resetHiddenNative, previous, 2 * h, h);
         }
         loadPreActivations(t, 2 * h, 3 * h, product);
+        addInputTerms(t, 2 * h, 3 * h);
         for (int b = 0; b < batch; b++) {
             int g = (t * batch + b) * width;
-            int in = inputTermOffset(t, b);
             int s = b * h;
+            GateActivations.tanh(gates, g + 2 * h, g + 3 * h, singlePrecision);
             for (int u = 0; u < h; u++) {
-                double c = tanh(gates[g + 2 * h + u] + terms[in + 2 * h + u]);
-                double z = gates[g + h + u];
-                gates[g + 2 * h + u] = c;
-                hiddenStates[current + s + u] = c + z * (hiddenStates[previous + s + u] - c);
+                double c = gates[g + 2 * h + u];
+                hiddenStates[current + s + u] = c + gates[g + h + u] * (hiddenStates[previous + s + u] - c);
             }
         }
         publishHidden(t);

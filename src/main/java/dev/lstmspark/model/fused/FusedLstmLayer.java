@@ -53,7 +53,11 @@ public class FusedLstmLayer extends FusedRecurrentLayer<FusedLstm> {
         map.put(STATE_KEY_PREV_MEMCELL, stateArray(cells, steps * batch * hidden));
     }
 
-    /** Gate blocks [a | f | o | i] as DL4J orders them: candidate, forget, output, input. */
+    /**
+     * Gate blocks [a | f | o | i] as DL4J orders them: candidate, forget, output, input. Per example the
+     * activations run over whole blocks (vectorized for a float network), the cell update in between is
+     * element-wise.
+     */
     @Override
     protected void forwardStep(int t) {
         int h = hidden;
@@ -62,27 +66,22 @@ public class FusedLstmLayer extends FusedRecurrentLayer<FusedLstm> {
             recurrentProduct(t, hiddenNative, (long) t * batch * h, 0, width);
         }
         loadPreActivations(t, 0, width, product);
-        double[] terms = inputTerms();
+        addInputTerms(t, 0, width);
         int previous = t * batch * h;
         int current = previous + batch * h;
         for (int b = 0; b < batch; b++) {
             int g = (t * batch + b) * width;
-            int in = inputTermOffset(t, b);
             int s = b * h;
+            GateActivations.tanh(gates, g, g + h, singlePrecision);
+            GateActivations.sigmoid(gates, g + h, g + width, singlePrecision);
             for (int u = 0; u < h; u++) {
-                double a = tanh(gates[g + u] + terms[in + u]);
-                double f = sigmoid(gates[g + h + u] + terms[in + h + u]);
-                double o = sigmoid(gates[g + 2 * h + u] + terms[in + 2 * h + u]);
-                double i = sigmoid(gates[g + 3 * h + u] + terms[in + 3 * h + u]);
-                double c = f * cells[previous + s + u] + i * a;
-                double tc = tanh(c);
-                gates[g + u] = a;
-                gates[g + h + u] = f;
-                gates[g + 2 * h + u] = o;
-                gates[g + 3 * h + u] = i;
+                double c = gates[g + h + u] * cells[previous + s + u] + gates[g + 3 * h + u] * gates[g + u];
                 cells[current + s + u] = c;
-                cellTanh[previous + s + u] = tc;
-                hiddenStates[current + s + u] = o * tc;
+                cellTanh[previous + s + u] = c;
+            }
+            GateActivations.tanh(cellTanh, previous + s, previous + s + h, singlePrecision);
+            for (int u = 0; u < h; u++) {
+                hiddenStates[current + s + u] = gates[g + 2 * h + u] * cellTanh[previous + s + u];
             }
         }
         publishHidden(t);

@@ -45,6 +45,8 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
     protected final int hidden;
     /** Gate values per example and step: {@code gateBlocks * hidden}. */
     protected final int width;
+    /** A float network: the gates' activations may be computed in float (see {@link GateActivations}). */
+    protected final boolean singlePrecision;
 
     /** Shape the buffers were allocated for. */
     protected int batch = -1;
@@ -108,6 +110,7 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
         this.nIn = Math.toIntExact(layer.getNIn());
         this.hidden = Math.toIntExact(layer.getNOut());
         this.width = Math.multiplyExact(gateBlocks, hidden);
+        this.singlePrecision = dataType == DataType.FLOAT;
     }
 
     /**
@@ -497,6 +500,21 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
         }
     }
 
+    /**
+     * Adds the input term of every example to step {@code t}'s pre-activations {@code [from, to)}, so that the gate
+     * pass finds complete pre-activations in {@link #gates}.
+     */
+    protected final void addInputTerms(int t, int from, int to) {
+        double[] terms = inputTerms();
+        for (int b = 0; b < batch; b++) {
+            int g = (t * batch + b) * width;
+            int in = inputTermOffset(t, b);
+            for (int j = from; j < to; j++) {
+                gates[g + j] += terms[in + j];
+            }
+        }
+    }
+
     /** Step {@code t}'s hidden state to native memory, where the next step's GEMM and the weight gradient read it. */
     protected final void publishHidden(int t) {
         int offset = (t + 1) * batch * hidden;
@@ -527,15 +545,5 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
         int rows = (steps - end) * batch;
         RowMajorGemm.gemm(true, false, cols, hidden, rows, gateGradientsNative, (long) end * batch * width + from, width,
                 left, (long) end * batch * hidden, hidden, 0.0, gradient, (long) from * hidden, hidden);
-    }
-
-    protected static double sigmoid(double x) {
-        return 1 / (1 + Math.exp(-x));
-    }
-
-    /** {@code tanh} through one {@code exp} (an intrinsic; {@code Math.tanh} is not): absolute error about 1e-16. */
-    protected static double tanh(double x) {
-        double e = Math.exp(-2 * Math.abs(x));
-        return Math.copySign((1 - e) / (1 + e), x);
     }
 }
