@@ -97,10 +97,11 @@ public abstract class FusedRecurrent extends BaseRecurrentLayer {
     }
 
     /**
-     * Sizes in elements per example. Training keeps, per step, the gate activations and their gradients
-     * ({@code 2 G nOut}), the hidden state on the heap and natively, and the cell's own states (counted as
-     * {@code 3 nOut}); inference needs the same buffers without the gradients. The buffers live in the layer,
-     * outside DL4J's workspaces, and are reused by every call of the same shape.
+     * Sizes in elements per example. Every pass, inference or training, uses the same buffers, allocated once per
+     * shape in the layer (outside DL4J's workspaces) and reused: per step the gate pre-activations and their
+     * gradients on the heap and natively ({@code 4 G nOut}), and about five {@code nOut}-sized vectors (hidden
+     * state on the heap and natively, its gradient, the cell's own states). The heap copies are {@code double}
+     * whatever the network's data type.
      */
     @Override
     public LayerMemoryReport getMemoryReport(InputType inputType) {
@@ -108,18 +109,16 @@ public abstract class FusedRecurrent extends BaseRecurrentLayer {
         long steps = Math.max(recurrent.getTimeSeriesLength(), 1);
         long numParams = initializer().numParams(this);
         long updaterState = getIUpdater() == null ? 0 : getIUpdater().stateSize(numParams);
-        long gates = (long) gateBlocks() * nOut;
-        long inference = (2 * gates + 3 * nOut) * steps;
-        long training = inference + gates * steps * 2;
+        long perStep = (4L * gateBlocks() + 5) * nOut;
         Map<CacheMode, Long> zero = new HashMap<>();
         Map<CacheMode, Long> variable = new HashMap<>();
         for (CacheMode mode : CacheMode.values()) {
             zero.put(mode, 0L);
-            variable.put(mode, training);
+            variable.put(mode, perStep * steps);
         }
         return new LayerMemoryReport.Builder(getLayerName(), getClass(), inputType, getOutputType(-1, inputType))
                 .standardMemory(numParams, updaterState)
-                .workingMemory(0, inference, zero, variable)
+                .workingMemory(0, perStep * steps, zero, variable)
                 .cacheMemory(zero, zero)
                 .build();
     }
