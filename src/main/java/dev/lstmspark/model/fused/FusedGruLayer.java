@@ -76,7 +76,7 @@ public class FusedGruLayer extends FusedRecurrentLayer<FusedGru> {
         for (int b = 0; b < batch; b++) {
             int g = (t * batch + b) * width;
             int s = b * h;
-            GateActivations.sigmoid(gates, g, g + 2 * h, singlePrecision);
+            GateActivations.sigmoid(gates, g, g + 2 * h);
             for (int u = 0; u < h; u++) {
                 resetHidden[s + u] = gates[g + u] * hiddenStates[previous + s + u];
             }
@@ -90,7 +90,7 @@ public class FusedGruLayer extends FusedRecurrentLayer<FusedGru> {
         for (int b = 0; b < batch; b++) {
             int g = (t * batch + b) * width;
             int s = b * h;
-            GateActivations.tanh(gates, g + 2 * h, g + 3 * h, singlePrecision);
+            GateActivations.tanh(gates, g + 2 * h, g + 3 * h);
             for (int u = 0; u < h; u++) {
                 double c = gates[g + 2 * h + u];
                 hiddenStates[current + s + u] = c + gates[g + h + u] * (hiddenStates[previous + s + u] - c);

@@ -8,7 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The runtime side of {@link FusedLstm}. Per step one GEMM {@code [B, h] [h, 4h]} and one pass over the gates;
+ * The runtime side of {@link FusedLstm}. Per step one GEMM {@code [B, h] [h, 4h]} and a gate pass;
  * per backward step one gate pass and one GEMM {@code [B, 4h] [4h, h]}; {@code dRW} is one GEMM over the sequence.
  *
  * <p>State keys are DL4J's LSTM's ({@code prevAct}, {@code prevMem}), values {@code [minibatch, nOut]}.
@@ -72,14 +72,14 @@ public class FusedLstmLayer extends FusedRecurrentLayer<FusedLstm> {
         for (int b = 0; b < batch; b++) {
             int g = (t * batch + b) * width;
             int s = b * h;
-            GateActivations.tanh(gates, g, g + h, singlePrecision);
-            GateActivations.sigmoid(gates, g + h, g + width, singlePrecision);
+            GateActivations.tanh(gates, g, g + h);
+            GateActivations.sigmoid(gates, g + h, g + width);
             for (int u = 0; u < h; u++) {
                 double c = gates[g + h + u] * cells[previous + s + u] + gates[g + 3 * h + u] * gates[g + u];
                 cells[current + s + u] = c;
                 cellTanh[previous + s + u] = c;
             }
-            GateActivations.tanh(cellTanh, previous + s, previous + s + h, singlePrecision);
+            GateActivations.tanh(cellTanh, previous + s, previous + s + h);
             for (int u = 0; u < h; u++) {
                 hiddenStates[current + s + u] = gates[g + 2 * h + u] * cellTanh[previous + s + u];
             }

@@ -31,11 +31,12 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
  * this layout ({@code [B, nOut, T]} with strides {@code [nOut, 1, B nOut]}), so a stacked fused layer multiplies
  * it as it comes; other inputs are copied into it once.
  *
- * <p>Computation. Per step, a GEMM of the previous hidden state with {@code RW} into a native buffer, then one
- * pass over the gates in Java on {@code double[]} arrays (both precisions share this code; a float network rounds
- * at the native boundary, where OpenBLAS reads its operands). The training forward pass keeps every step's gate
- * activations for backpropagation; the backward pass is one gate pass and one GEMM per step, and the weight
- * gradients are GEMMs over the whole sequence. Buffers are allocated once per shape, outside DL4J's workspaces.
+ * <p>Computation. Per step, a GEMM of the previous hidden state with {@code RW} into a native buffer, copied in
+ * one block to the heap, then the gate pass in plain Java on {@code double[]} arrays (both precisions share this
+ * code; a float network rounds at the native boundary, where OpenBLAS reads its operands). The training forward
+ * pass keeps every step's gate activations for backpropagation (recomputing them would cost a third of a training
+ * step); the backward pass is one gate pass and one GEMM per step, and the weight gradients are GEMMs over the
+ * whole sequence. Buffers are allocated once per shape, outside DL4J's workspaces.
  */
 public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends BaseRecurrentLayer<C> {
 
@@ -45,8 +46,6 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
     protected final int hidden;
     /** Gate values per example and step: {@code gateBlocks * hidden}. */
     protected final int width;
-    /** A float network: the gates' activations may be computed in float (see {@link GateActivations}). */
-    protected final boolean singlePrecision;
 
     /** Shape the buffers were allocated for. */
     protected int batch = -1;
@@ -110,7 +109,6 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
         this.nIn = Math.toIntExact(layer.getNIn());
         this.hidden = Math.toIntExact(layer.getNOut());
         this.width = Math.multiplyExact(gateBlocks, hidden);
-        this.singlePrecision = dataType == DataType.FLOAT;
     }
 
     /**

@@ -3,7 +3,7 @@
  * dev.lstmspark.model.fused.FusedLstm} (DL4J's LSTM, same parameters) and {@link dev.lstmspark.model.fused.FusedGru}
  * (d2l's GRU, the parameters of {@code dev.lstmspark.model.gru.Gru}). They compute what the stock layers compute,
  * with the per-operation overhead of ND4J taken out: a time step is one OpenBLAS GEMM into a preallocated buffer
- * (two for the GRU) and one pass over the gates in plain Java; the first layer reads token indices
+ * (two for the GRU) and a gate pass in plain Java; the first layer reads token indices
  * ({@code indexInput(true)}, input {@code [minibatch, 1, T]}) so that {@code x_t W} is a row of {@code W}.
  *
  * <p>{@link dev.lstmspark.model.fused.FusedRecurrent} and {@link dev.lstmspark.model.fused.FusedRecurrentLayer} hold
