@@ -1,0 +1,15 @@
+/**
+ * Fused recurrent layers for DL4J's {@code MultiLayerNetwork} on the CPU backend: {@link
+ * dev.lstmspark.model.fused.FusedLstm} (DL4J's LSTM, same parameters) and {@link dev.lstmspark.model.fused.FusedGru}
+ * (d2l's GRU, the parameters of {@code dev.lstmspark.model.gru.Gru}). They compute what the stock layers compute,
+ * with the per-operation overhead of ND4J taken out: a time step is one OpenBLAS GEMM into a preallocated buffer
+ * (two for the GRU) and a gate pass in plain Java; the first layer reads token indices
+ * ({@code indexInput(true)}, input {@code [minibatch, 1, T]}) so that {@code x_t W} is a row of {@code W}.
+ *
+ * <p>{@link dev.lstmspark.model.fused.FusedRecurrent} and {@link dev.lstmspark.model.fused.FusedRecurrentLayer} hold
+ * what both cells share (buffers, input projection, weight gradients, truncated-BPTT and {@code rnnTimeStep}
+ * state); {@link dev.lstmspark.model.fused.FusedParamInitializer} lays the parameters out; {@code NativeBuffer}
+ * and {@code RowMajorGemm} are the native memory and the GEMM calls. The layers refuse to run on another ND4J
+ * backend: there the stock layers ({@code LSTM}, {@code model.gru.Gru}) are the implementation.
+ */
+package dev.lstmspark.model.fused;
