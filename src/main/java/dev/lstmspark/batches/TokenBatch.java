@@ -87,7 +87,33 @@ public final class TokenBatch implements Serializable {
 
     /** One-hot inputs and labels, both {@code [rows, vocabSize, steps]} float32, as DL4J's recurrent layers take them. */
     public DataSet toDataSet(int vocabSize) {
-        return new DataSet(oneHot(vocabSize, 0), oneHot(vocabSize, 1));
+        return toDataSet(vocabSize, TokenEncoding.Layout.ONE_HOT);
+    }
+
+    /** Inputs and labels as a network of {@code layout} takes them. */
+    public DataSet toDataSet(int vocabSize, TokenEncoding.Layout layout) {
+        return new DataSet(encode(vocabSize, 0, layout.features()), encode(vocabSize, 1, layout.labels()));
+    }
+
+    /** {@code tokens[shift .. shift + steps)} of every row, one-hot or as indices. */
+    public INDArray encode(int vocabSize, int shift, TokenEncoding encoding) {
+        return encoding == TokenEncoding.ONE_HOT ? oneHot(vocabSize, shift) : indices(vocabSize, shift);
+    }
+
+    /** The token indices of {@code tokens[shift .. shift + steps)} of every row, {@code [rows, 1, steps]} float32. */
+    public INDArray indices(int vocabSize, int shift) {
+        int steps = steps();
+        float[] data = new float[rows.length * steps];
+        for (int r = 0; r < rows.length; r++) {
+            for (int t = 0; t < steps; t++) {
+                int token = rows[r][t + shift];
+                if (token < 0 || token >= vocabSize) {
+                    throw new IllegalArgumentException("token index " + token + " outside a vocabulary of " + vocabSize);
+                }
+                data[r * steps + t] = token;
+            }
+        }
+        return Nd4j.create(data, new long[] {rows.length, 1, steps}, 'c');
     }
 
     /** One-hot of {@code tokens[shift .. shift + steps)} of every row. */

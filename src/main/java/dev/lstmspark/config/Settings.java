@@ -35,6 +35,9 @@ public final class Settings {
     public static final Setting<Integer> LAYERS = integer("layers", 1, 1, "stacked recurrent layers");
     public static final Setting<CellType> CELL = choice("cell", CellType.LSTM, CellType.class,
             "recurrent cell of every layer: lstm or gru");
+    public static final Setting<Kernels> KERNELS = choice("kernels", Kernels.AUTO, Kernels.class,
+            "implementation of the recurrent layers: auto (fused on ND4J's CPU backend, stock elsewhere), fused (this"
+                    + " project's fused LSTM and GRU, CPU only) or stock (DL4J's LSTM, the GRU built from ND4J operations)");
     public static final Setting<Double> FORGET_GATE_BIAS = real("forget-gate-bias", "0", Settings::finite,
             "initial forget-gate bias of LSTM cells (d2l: 0); must be 0 with cell gru");
     public static final Setting<Double> INIT_STD = real("init-std", "0.01", Settings::positive,
@@ -89,7 +92,7 @@ public final class Settings {
 
     /** Every setting, in {@link TrainConfig}'s component order, which is also the README's. */
     public static final List<Setting<?>> ALL = List.of(CORPUS, TOKENS, MIN_FREQ, BATCH_SIZE, NUM_STEPS, SAMPLING, HIDDEN,
-            LAYERS, CELL, FORGET_GATE_BIAS, INIT_STD, LR, CLIP, EPOCHS, TARGET_PERPLEXITY, SEED, WORKERS, AVERAGING_FREQUENCY, BLOCK_MOMENTUM, BLOCK_LR, BLOCK_NESTEROV,
+            LAYERS, CELL, KERNELS, FORGET_GATE_BIAS, INIT_STD, LR, CLIP, EPOCHS, TARGET_PERPLEXITY, SEED, WORKERS, AVERAGING_FREQUENCY, BLOCK_MOMENTUM, BLOCK_LR, BLOCK_NESTEROV,
             VAL_FRACTION,
             OUT, MASTER, SAMPLE_PREFIXES, SAMPLE_LENGTH, SAMPLE_EVERY, CHECKPOINT_EVERY, KEEP, PLOT_SCALE);
 

@@ -25,6 +25,7 @@ public record TrainConfig(
         int hidden,
         int layers,
         CellType cell,
+        Kernels kernels,
         double forgetGateBias,
         double initStd,
         double lr,

@@ -1,6 +1,7 @@
 package dev.lstmspark.evaluation;
 
 import dev.lstmspark.batches.TokenBatch;
+import dev.lstmspark.model.RecurrentNetworks;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -13,7 +14,8 @@ public final class CrossEntropy {
     /** Summed cross-entropy of the network's predictions for every step of {@code batch}, from a fresh state. */
     public static Perplexity of(MultiLayerNetwork net, TokenBatch batch, int vocabSize) {
         net.rnnClearPreviousState();
-        INDArray probabilities = net.output(batch.oneHot(vocabSize, 0), false).dup('c');
+        INDArray features = batch.encode(vocabSize, 0, RecurrentNetworks.layout(net).features());
+        INDArray probabilities = net.output(features, false).dup('c');
         float[] p = probabilities.data().asFloat();
         int[][] rows = batch.rows();
         int steps = batch.steps();

@@ -1,7 +1,9 @@
 package dev.lstmspark.generation;
 
 import dev.lstmspark.config.UserInputException;
+import dev.lstmspark.batches.TokenEncoding;
 import dev.lstmspark.corpus.TextPreprocessing;
+import dev.lstmspark.model.RecurrentNetworks;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,8 +47,9 @@ public final class TextGenerator {
         if (length > 0) {
             SplittableRandom random = new SplittableRandom(seed);
             int vocabSize = vocabulary.size();
+            TokenEncoding encoding = RecurrentNetworks.layout(net).features();
             net.rnnClearPreviousState();
-            INDArray output = net.rnnTimeStep(oneHot(out, 0, prefixTokens.size(), vocabSize));
+            INDArray output = net.rnnTimeStep(input(out, 0, prefixTokens.size(), vocabSize, encoding));
             for (int i = prefixTokens.size(); i < out.length; i++) {
                 float[] probabilities = output.get(
                         org.nd4j.linalg.indexing.NDArrayIndex.point(0),
@@ -54,7 +57,7 @@ public final class TextGenerator {
                         org.nd4j.linalg.indexing.NDArrayIndex.point(output.size(2) - 1)).toFloatVector();
                 out[i] = temperature == 0 ? argMax(probabilities) : sample(probabilities, temperature, random);
                 if (i + 1 < out.length) {
-                    output = net.rnnTimeStep(oneHot(out, i, 1, vocabSize));
+                    output = net.rnnTimeStep(input(out, i, 1, vocabSize, encoding));
                 }
             }
             net.rnnClearPreviousState();
@@ -62,7 +65,15 @@ public final class TextGenerator {
         return vocabulary.decode(out);
     }
 
-    private static INDArray oneHot(int[] tokens, int from, int count, int vocabSize) {
+    /** {@code count} tokens from {@code from} as a one-sequence input, one-hot or as indices as the network takes them. */
+    private static INDArray input(int[] tokens, int from, int count, int vocabSize, TokenEncoding encoding) {
+        if (encoding == TokenEncoding.INDEX) {
+            INDArray x = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 1, count);
+            for (int t = 0; t < count; t++) {
+                x.putScalar(new long[] {0, 0, t}, tokens[from + t]);
+            }
+            return x;
+        }
         INDArray x = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, vocabSize, count);
         for (int t = 0; t < count; t++) {
             x.putScalar(new long[] {0, tokens[from + t], t}, 1f);

@@ -1,6 +1,10 @@
 package dev.lstmspark.model;
 
 import dev.lstmspark.config.CellType;
+import dev.lstmspark.batches.TokenEncoding;
+import dev.lstmspark.model.fused.FusedGru;
+import dev.lstmspark.model.fused.FusedLstm;
+import dev.lstmspark.model.fused.FusedRecurrent;
 import dev.lstmspark.model.gru.Gru;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -16,6 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
 
 import java.util.List;
 
@@ -26,9 +31,10 @@ public final class RecurrentNetworks {
     }
 
     /**
-     * One-hot inputs, {@code layers} recurrent layers of {@code hidden} units ({@link CellType#LSTM}: DL4J's LSTM;
-     * {@link CellType#GRU}: {@link Gru}) and a softmax over the vocabulary with cross-entropy loss; weights from
-     * N(0, initStd), zero biases except the configurable LSTM forget-gate bias; SGD.
+     * {@code layers} recurrent layers of {@code hidden} units and a softmax over the vocabulary with cross-entropy
+     * loss; weights from N(0, initStd), zero biases except the configurable LSTM forget-gate bias; SGD. Stock
+     * layers ({@link CellType#LSTM}: DL4J's LSTM; {@link CellType#GRU}: {@link Gru}) take one-hot inputs and labels;
+     * fused ones ({@link FusedLstm}, {@link FusedGru}) token indices, a row gather instead of a one-hot product.
      *
      * <p>{@code miniBatch(false)} makes DL4J report the summed cross-entropy of a minibatch as its score and
      * leave gradients unscaled: the {@link #gradientListeners} turn them into d2l's per-token mean, then clip.
@@ -43,9 +49,10 @@ public final class RecurrentNetworks {
                 .biasInit(0)
                 .list();
         for (int i = 0; i < spec.layers(); i++) {
-            list.layer(recurrentLayer(spec, i == 0 ? spec.vocabSize() : spec.hidden()));
+            list.layer(spec.fused() ? fusedLayer(spec, i) : recurrentLayer(spec, i == 0 ? spec.vocabSize() : spec.hidden()));
         }
-        list.layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+        // Fused networks take token indices in and out: the sparse loss reads the label's index, as MCXENT its one-hot.
+        list.layer(new RnnOutputLayer.Builder(spec.fused() ? LossFunctions.LossFunction.SPARSE_MCXENT : LossFunctions.LossFunction.MCXENT)
                 .nIn(spec.hidden())
                 .nOut(spec.vocabSize())
                 .activation(Activation.SOFTMAX)
@@ -72,6 +79,30 @@ public final class RecurrentNetworks {
                     .nOut(spec.hidden())
                     .build();
         };
+    }
+
+    /** Layer {@code i} of a fused network: the first reads token indices (a row gather), the others dense input. */
+    private static Layer fusedLayer(ModelSpec spec, int i) {
+        int nIn = i == 0 ? spec.vocabSize() : spec.hidden();
+        return switch (spec.cell()) {
+            case LSTM -> new FusedLstm.Builder().indexInput(i == 0).nIn(nIn).nOut(spec.hidden())
+                    .forgetGateBiasInit(spec.forgetGateBias()).build();
+            case GRU -> new FusedGru.Builder().indexInput(i == 0).nIn(nIn).nOut(spec.hidden()).build();
+        };
+    }
+
+    /**
+     * How a network built here (or restored from a run directory of any version) takes tokens: indices into a fused
+     * first layer, else one-hot; indices as labels for the sparse loss, else one-hot.
+     */
+    public static TokenEncoding.Layout layout(MultiLayerNetwork network) {
+        MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
+        boolean indexFeatures = conf.getConf(0).getLayer() instanceof FusedRecurrent fused && fused.isIndexInput();
+        org.deeplearning4j.nn.conf.layers.Layer output = conf.getConf(conf.getConfs().size() - 1).getLayer();
+        boolean indexLabels = output instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer out
+                && out.getLossFn() instanceof LossSparseMCXENT;
+        return new TokenEncoding.Layout(indexFeatures ? TokenEncoding.INDEX : TokenEncoding.ONE_HOT,
+                indexLabels ? TokenEncoding.INDEX : TokenEncoding.ONE_HOT);
     }
 
     /**

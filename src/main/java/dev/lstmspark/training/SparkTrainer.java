@@ -2,6 +2,7 @@ package dev.lstmspark.training;
 
 import dev.lstmspark.batches.MinibatchBuilder;
 import dev.lstmspark.batches.TokenBatch;
+import dev.lstmspark.batches.TokenEncoding;
 import dev.lstmspark.batches.WindowPlan;
 import dev.lstmspark.config.Sampling;
 import dev.lstmspark.config.TrainConfig;
@@ -125,6 +126,7 @@ public final class SparkTrainer implements AutoCloseable {
      */
     public EpochMetrics trainEpoch(int epoch) {
         int vocabSize = data.vocabulary().size();
+        TokenEncoding.Layout layout = RecurrentNetworks.layout(sparkNet.getNetwork());
         long start = System.nanoTime();
         WindowPlan plan = epochPlan(config, epoch, data.trainTokens());
         sc.setJobGroup("epoch-" + epoch, "epoch " + epoch + "/" + config.epochs() + " - fit", false);
@@ -149,7 +151,7 @@ public final class SparkTrainer implements AutoCloseable {
                 sparkNet.fit(minibatches.filter(b -> b.id() >= from && b.id() < to).mapPartitions(batches -> {
                     // Spark runs this while building the task's iterators, before DL4J's worker creates any array.
                     ExecutorTask.prepare();
-                    return new MappedIterator<>(batches, b -> b.toDataSet(vocabSize));
+                    return new MappedIterator<>(batches, b -> b.toDataSet(vocabSize, layout));
                 }, true));
                 requireFinite(epoch, sparkNet.getNetwork().params().sumNumber().doubleValue(), "the weights");
                 if (blockMomentum != null) {

@@ -21,7 +21,7 @@ class PerplexityTest {
     @Test
     void untrainedModelWithZeroOutputWeightsHasPerplexityOfVocabularySize() {
         int vocab = 28;
-        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(vocab, 16, 1, CellType.LSTM, 0, 0.01, 1, 7, 0));
+        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(vocab, 16, 1, CellType.LSTM, false, 0, 0.01, 1, 7, 0));
         net.getLayer(1).getParam("W").assign(0);
         net.getLayer(1).getParam("b").assign(0);
         List<TokenBatch> batches = randomBatches(vocab, 5);

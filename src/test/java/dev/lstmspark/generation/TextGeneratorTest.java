@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TextGeneratorTest {
     private final Vocabulary vocabulary = new Vocabulary(TokenKind.CHAR, List.of("<unk>", " ", "e", "t", "h", "i", "m"));
-    private final MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(vocabulary.size(), 16, 1, CellType.LSTM, 0, 0.5, 1, 3, 0));
+    private final MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(vocabulary.size(), 16, 1, CellType.LSTM, false, 0, 0.5, 1, 3, 0));
 
     @Test
     void lettersOutsideTheVocabularyBecomeUnknownInsteadOfFailing() {

@@ -38,7 +38,7 @@ class GlobalNormClippingTest {
     void sgdStepOfATrainingNetworkHasGlobalNormAtMostLrTimesClip() {
         double lr = 0.5;
         double clip = 0.1;
-        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.LSTM, 0, 0.5, lr, 11, 0));
+        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.LSTM, false, 0, 0.5, lr, 11, 0));
         net.setListeners(RecurrentNetworks.gradientListeners(clip));
         DataSet ds = new TokenBatch(0, new int[][] {{1, 2, 3, 4, 5, 1, 2}, {5, 4, 3, 2, 1, 5, 4}}).toDataSet(6);
         INDArray before = net.params().dup();
@@ -46,7 +46,7 @@ class GlobalNormClippingTest {
         double step = net.params().sub(before).norm2Number().doubleValue();
         assertEquals(lr * clip, step, 1e-4, "gradient of a fresh net exceeds the clip, so the step is exactly lr * clip");
 
-        MultiLayerNetwork unclipped = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.LSTM, 0, 0.5, lr, 11, 0));
+        MultiLayerNetwork unclipped = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.LSTM, false, 0, 0.5, lr, 11, 0));
         unclipped.setListeners(RecurrentNetworks.gradientListeners(100));
         unclipped.fit(ds);
         double free = unclipped.params().sub(before).norm2Number().doubleValue();
@@ -64,9 +64,9 @@ class GlobalNormClippingTest {
     void clipZeroKeepsTheMeanGradient() {
         double lr = 0.5;
         DataSet ds = new TokenBatch(0, new int[][] {{1, 2, 3, 4, 5, 1, 2}, {5, 4, 3, 2, 1, 5, 4}}).toDataSet(6);
-        MultiLayerNetwork mean = RecurrentNetworks.create(new ModelSpec(6, 8, 1, CellType.LSTM, 0, 0.5, lr, 11, 0));
+        MultiLayerNetwork mean = RecurrentNetworks.create(new ModelSpec(6, 8, 1, CellType.LSTM, false, 0, 0.5, lr, 11, 0));
         mean.setListeners(RecurrentNetworks.gradientListeners(0));
-        MultiLayerNetwork summed = RecurrentNetworks.create(new ModelSpec(6, 8, 1, CellType.LSTM, 0, 0.5, lr, 11, 0));
+        MultiLayerNetwork summed = RecurrentNetworks.create(new ModelSpec(6, 8, 1, CellType.LSTM, false, 0, 0.5, lr, 11, 0));
         INDArray before = mean.params().dup();
         mean.fit(ds);
         summed.fit(ds);

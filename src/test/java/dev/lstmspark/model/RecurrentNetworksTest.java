@@ -2,6 +2,7 @@ package dev.lstmspark.model;
 
 import dev.lstmspark.config.CellType;
 import dev.lstmspark.batches.TokenBatch;
+import dev.lstmspark.batches.TokenEncoding;
 import dev.lstmspark.evaluation.CrossEntropy;
 import dev.lstmspark.model.gru.Gru;
 import org.deeplearning4j.nn.conf.BackpropType;
@@ -17,7 +18,7 @@ class RecurrentNetworksTest {
 
     @Test
     void stacksLstmLayersAndInitializesAsD2l() {
-        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.LSTM, 0, 0.01, 1, 1, 0));
+        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.LSTM, false, 0, 0.01, 1, 1, 0));
         assertEquals(3, net.getnLayers());
         // An LSTM layer has input weights [in, 4h], recurrent weights [h, 4h] and biases [4h].
         long first = 6 * 32 + 8 * 32 + 32;
@@ -33,7 +34,7 @@ class RecurrentNetworksTest {
 
     @Test
     void sequentialSamplingUsesTruncatedBpttOfNumSteps() {
-        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 1, CellType.LSTM, 1, 0.01, 1, 1, 35));
+        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 1, CellType.LSTM, false, 1, 0.01, 1, 1, 35));
         assertEquals(BackpropType.TruncatedBPTT, net.getLayerWiseConfigurations().getBackpropType());
         assertEquals(35, net.getLayerWiseConfigurations().getTbpttFwdLength());
         assertEquals(1.0, net.getLayer(0).getParam("b").sumNumber().doubleValue() / 8, 1e-6, "forget-gate bias 1 on its 8 units");
@@ -42,19 +43,19 @@ class RecurrentNetworksTest {
     /** d2l's deep RNN section: two stacked LSTM layers learn a small periodic corpus. */
     @Test
     void twoLayerLstmLearnsARegularSequence() {
-        assertLearnsTheCycle(new ModelSpec(VOCAB, 24, 2, CellType.LSTM, 0, 0.1, 1, 5, 0));
+        assertLearnsTheCycle(new ModelSpec(VOCAB, 24, 2, CellType.LSTM, false, 0, 0.1, 1, 5, 0));
     }
 
     /** d2l's GRU section: the same corpus with GRU cells, one layer and two. */
     @Test
     void gruLearnsARegularSequence() {
-        assertLearnsTheCycle(new ModelSpec(VOCAB, 24, 1, CellType.GRU, 0, 0.1, 1, 5, 0));
-        assertLearnsTheCycle(new ModelSpec(VOCAB, 24, 2, CellType.GRU, 0, 0.1, 1, 5, 0));
+        assertLearnsTheCycle(new ModelSpec(VOCAB, 24, 1, CellType.GRU, false, 0, 0.1, 1, 5, 0));
+        assertLearnsTheCycle(new ModelSpec(VOCAB, 24, 2, CellType.GRU, false, 0, 0.1, 1, 5, 0));
     }
 
     @Test
     void gruLayersHaveThreeGateBlocksAndD2lInitialization() {
-        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.GRU, 0, 0.01, 1, 1, 0));
+        MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(6, 8, 2, CellType.GRU, false, 0, 0.01, 1, 1, 0));
         assertTrue(net.getLayerWiseConfigurations().getConf(0).getLayer() instanceof Gru);
         assertTrue(net.getLayerWiseConfigurations().getConf(1).getLayer() instanceof Gru);
         // A GRU layer has input weights [in, 3h], recurrent weights [h, 3h] and biases [3h].
@@ -64,6 +65,35 @@ class RecurrentNetworksTest {
         assertEquals(first + second + output, net.numParams());
         assertEquals(0.01, net.getLayer(0).getParam("RW").stdNumber().doubleValue(), 0.003, "weights from N(0, 0.01)");
         assertEquals(0.0, net.getLayer(0).getParam("b").amaxNumber().doubleValue(), "zero biases");
+    }
+
+    /** The fused cells through the same pipeline pieces: index input and labels, learning the same cycle. */
+    @Test
+    void fusedLstmAndGruTakeTokenIndicesAndLearnTheSequence() {
+        for (CellType cell : CellType.values()) {
+            ModelSpec spec = new ModelSpec(VOCAB, 24, 2, cell, true, 0, 0.1, 1, 5, 0);
+            MultiLayerNetwork net = RecurrentNetworks.create(spec);
+            assertTrue(net.getLayerWiseConfigurations().getConf(0).getLayer() instanceof dev.lstmspark.model.fused.FusedRecurrent);
+            assertEquals(TokenEncoding.Layout.INDEX, RecurrentNetworks.layout(net));
+            assertLearnsTheCycle(spec);
+        }
+        assertEquals(TokenEncoding.Layout.ONE_HOT,
+                RecurrentNetworks.layout(RecurrentNetworks.create(new ModelSpec(VOCAB, 8, 1, CellType.GRU, false, 0, 0.1, 1, 5, 0))));
+    }
+
+    /** Same weights, same loss: the fused LSTM network computes what DL4J's does, within float rounding. */
+    @Test
+    void fusedAndStockNetworksGiveTheSameScoreForTheSameWeights() {
+        for (CellType cell : CellType.values()) {
+            MultiLayerNetwork stock = RecurrentNetworks.create(new ModelSpec(VOCAB, 16, 2, cell, false, 0, 0.1, 1, 5, 0));
+            MultiLayerNetwork fused = RecurrentNetworks.create(new ModelSpec(VOCAB, 16, 2, cell, true, 0, 0.1, 1, 5, 0));
+            fused.setParams(stock.params());
+            TokenBatch batch = new TokenBatch(0, new int[][] {{1, 2, 3, 4, 5, 1, 2}, {5, 4, 3, 2, 1, 5, 4}});
+            double s = stock.score(batch.toDataSet(VOCAB));
+            double f = fused.score(batch.toDataSet(VOCAB, RecurrentNetworks.layout(fused)));
+            assertEquals(s, f, 1e-5 * s, cell + ": score of the same weights");
+            assertEquals(CrossEntropy.of(stock, batch, VOCAB).value(), CrossEntropy.of(fused, batch, VOCAB).value(), 1e-5, cell.toString());
+        }
     }
 
     private static final int VOCAB = 6;
@@ -78,7 +108,7 @@ class RecurrentNetworksTest {
             }
         }
         TokenBatch batch = new TokenBatch(0, rows);
-        DataSet ds = batch.toDataSet(VOCAB);
+        DataSet ds = batch.toDataSet(VOCAB, RecurrentNetworks.layout(net));
         double before = CrossEntropy.of(net, batch, VOCAB).value();
         for (int i = 0; i < 300; i++) {
             net.fit(ds);

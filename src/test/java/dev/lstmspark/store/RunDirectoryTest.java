@@ -30,7 +30,7 @@ class RunDirectoryTest {
     private final TrainConfig config = ConfigLoader.load(null, Map.of("hidden", "8", "out", "unused", "keep", "2"));
 
     private MultiLayerNetwork net(long seed) {
-        return RecurrentNetworks.create(new ModelSpec(vocabulary.size(), 8, 1, CellType.LSTM, 0, 0.1, 1, seed, 0));
+        return RecurrentNetworks.create(new ModelSpec(vocabulary.size(), 8, 1, CellType.LSTM, false, 0, 0.1, 1, seed, 0));
     }
 
     private static EpochMetrics metrics(int epoch) {

@@ -29,10 +29,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterTrainingIT {
     static final String LOCAL_CLUSTER = "local-cluster[2,1,2048]";
 
-    @Test
-    void bothExecutorsTrainEveryMinibatchAndMetricsMatchLocalMode(@TempDir Path dir) throws IOException {
+    /**
+     * With block momentum on (auto: 0.5 for two workers), for the default LSTM with random sampling and for a
+     * two-layer GRU with sequential sampling: the driver-side update is the same on real executor JVMs.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"lstm, random, 1", "gru, sequential, 2"})
+    void bothExecutorsTrainEveryMinibatchAndMetricsMatchLocalMode(String cell, String sampling, String layers,
+                                                                  @TempDir Path dir) throws IOException {
         Path corpus = TestSupport.pangramCorpus(dir, 15);
-        TrainConfig config = TestSupport.smokeConfig(corpus, dir.resolve("unused"), "epochs", "3", "workers", "2");
+        TrainConfig config = TestSupport.smokeConfig(corpus, dir.resolve("unused"), "epochs", "3", "workers", "2",
+                "cell", cell, "sampling", sampling, "layers", layers);
+        assertEquals(0.5, config.blockMomentumFor(2), "block momentum is on");
 
         List<JsonNode> local = train(SparkContexts.conf("lstm-spark-it", "local[2]"), config, dir.resolve("local"));
         List<JsonNode> cluster = train(clusterConf(), config, dir.resolve("cluster"));

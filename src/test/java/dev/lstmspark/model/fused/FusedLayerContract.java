@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.DoubleSupplier;
 
-import dev.lstmspark.model.GlobalNormClipping;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.api.layers.RecurrentLayer;
 import org.deeplearning4j.nn.conf.BackpropType;
@@ -395,7 +394,7 @@ abstract class FusedLayerContract {
     }
 
     /**
-     * lstm-spark's setup in float: summed loss, {@link GlobalNormClipping}, SGD, index input, on a periodic sequence
+     * lstm-spark's setup in float: summed loss, the gradient listeners of RecurrentNetworks, SGD, index input, on a periodic sequence
      * the network can learn; with and without truncated BPTT (DL4J splits the sequence into segments).
      */
     @Test
@@ -412,7 +411,7 @@ abstract class FusedLayerContract {
                     .build();
             MultiLayerNetwork net = new MultiLayerNetwork(conf);
             net.init();
-            net.setListeners(new GlobalNormClipping(1.0));
+            net.setListeners(dev.lstmspark.model.RecurrentNetworks.gradientListeners(1.0));
             int steps = 12;
             INDArray x = Nd4j.create(DataType.FLOAT, 4, 1, steps);
             INDArray y = Nd4j.zeros(DataType.FLOAT, 4, VOCAB, steps);

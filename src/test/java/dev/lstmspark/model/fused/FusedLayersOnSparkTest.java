@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.lstmspark.TestSupport;
-import dev.lstmspark.model.GlobalNormClipping;
 import dev.lstmspark.model.gru.Gru;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -92,7 +91,7 @@ class FusedLayersOnSparkTest {
                 .batchSizePerWorker(4).averagingFrequency(2).workerPrefetchNumBatches(0)
                 .rddTrainingApproach(RDDTrainingApproach.Direct).storageLevel(null).rngSeed(3).build();
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, master);
-        sparkNet.setListeners(new GlobalNormClipping(1.0));
+        sparkNet.setListeners(dev.lstmspark.model.RecurrentNetworks.gradientListeners(1.0));
         for (int epoch = 0; epoch < 5; epoch++) {
             sparkNet.fit(sc.parallelize(data, 2));
         }
