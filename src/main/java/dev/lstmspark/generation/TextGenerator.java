@@ -1,7 +1,6 @@
 package dev.lstmspark.generation;
 
 import dev.lstmspark.config.UserInputException;
-import dev.lstmspark.corpus.TextPreprocessing;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,7 +19,8 @@ public final class TextGenerator {
     }
 
     /**
-     * @param prefix      text to start from; preprocessed like the corpus, tokens the vocabulary lacks become {@code <unk>}
+     * @param prefix      text to start from; preprocessed as the vocabulary's corpus was, tokens the vocabulary lacks
+     *                    become {@code <unk>}
      * @param length      tokens to generate after the prefix
      * @param temperature 0 for greedy decoding; otherwise softmax temperature for sampling
      * @param seed        seed of the sampler (unused when greedy)
@@ -34,9 +34,10 @@ public final class TextGenerator {
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
             throw new UserInputException("temperature must be 0 (greedy) or a positive number, got " + temperature);
         }
-        List<String> prefixTokens = TextPreprocessing.lineTokens(prefix, vocabulary.kind());
+        List<String> prefixTokens = vocabulary.tokenizer().textTokens(prefix);
         if (prefixTokens.isEmpty()) {
-            throw new UserInputException("prefix '" + prefix + "' has no letters: give at least one word, e.g. --prefix 'time traveller'");
+            throw new UserInputException("prefix '" + prefix + "' gives no tokens (" + vocabulary.tokenizer().whatIsKept()
+                    + "): give at least one word, e.g. --prefix 'time traveller'");
         }
         int[] out = new int[prefixTokens.size() + length];
         for (int i = 0; i < prefixTokens.size(); i++) {
@@ -60,6 +61,11 @@ public final class TextGenerator {
             net.rnnClearPreviousState();
         }
         return vocabulary.decode(out);
+    }
+
+    /** Generated text on one line, for samples listed one per line: a new line shows as {@code ↵}. */
+    public static String oneLine(String text) {
+        return text.replace("\r\n", "\u21B5").replace('\n', '\u21B5').replace('\r', '\u21B5');
     }
 
     private static INDArray oneHot(int[] tokens, int from, int count, int vocabSize) {

@@ -37,7 +37,7 @@ class RunReportTest {
             new EpochMetrics(3, 6.5, 10.25, 123_456, 100, 4.0, 3.5, Double.NaN, List.of("0")));
 
     private static RunReport report(TrainConfig config, List<EpochMetrics> metrics, List<String> samples, byte[] png) {
-        return new RunReport(config, 2, ReportFixtures.HARDWARE, metrics, samples, Duration.ofSeconds(125), png, null);
+        return new RunReport(config, 2, ReportFixtures.HARDWARE, metrics, samples, Duration.ofSeconds(125), png, null, null);
     }
 
     /** The page parsed as XML: proves it is well-formed, and gives back the text as a browser would show it. */
