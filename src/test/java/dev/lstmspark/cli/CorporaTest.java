@@ -174,6 +174,7 @@ class CorporaTest {
     @Test
     void badCorporaAndSettingsAreRefusedInOneLineWithNothingWritten(@TempDir Path dir) throws IOException {
         Path notParquet = Files.writeString(dir.resolve("notes.parquet"), "just a text file\n");
+        Path chinese = Files.writeString(dir.resolve("lunyu.txt"), "学而时习之，不亦说乎？有朋自远方来，不亦乐乎？\n".repeat(20));
         String[][] cases = {
                 {"--corpus", parquet.toString(), "--corpus-format", "parquet", "--text-column", "text",
                         "|text-column text is not a column of corpus " + parquet + " (its columns: id bigint, body string): pass --text-column with one of them"},
@@ -189,6 +190,8 @@ class CorporaTest {
                         "|corpus " + notParquet + " cannot be read as parquet ("},
                 {"--corpus", "table:no_such_table", "--text-column", "body",
                         "|corpus table:no_such_table does not exist: the Spark catalog (in-memory) has no table or view no_such_table: create it first, or check the name"},
+                {"--corpus", chinese.toString(),
+                        "|corpus " + chinese + " contains no letters (preprocess d2l keeps only the letters A-Z and a-z): give an English text, or --preprocess lower or raw for other languages"},
                 {"--corpus", "table:novels", "--corpus-format", "parquet",
                         "|corpus-format parquet applies to files, but corpus table:novels is read from the Spark catalog: drop corpus-format"},
         };
@@ -203,5 +206,38 @@ class CorporaTest {
             assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
             assertFalse(Files.exists(dir.resolve("run")), "nothing written for " + args);
         }
+    }
+
+    /**
+     * A run directory written before preprocess and corpus.json existed (simulated by removing them): it generates
+     * as d2l, evaluates saying it has no fingerprint, and resumes with only its vocabulary compared.
+     */
+    @Test
+    void aRunFromBeforeCorpusProvenanceStillGeneratesEvaluatesAndResumes(@TempDir Path dir) throws IOException {
+        Path corpus = TestSupport.pangramCorpus(dir, 15);
+        Path out = dir.resolve("run");
+        assertEquals(0, CliTest.run("train", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--epochs", "1",
+                "--out", out.toString(), "--master", "local[2]").exitCode());
+        List<Path> runFolders = new ArrayList<>(List.of(out));
+        try (var checkpoints = Files.list(out.resolve("checkpoints"))) {
+            runFolders.addAll(checkpoints.toList());
+        }
+        for (Path folder : runFolders) {
+            Files.delete(folder.resolve("corpus.json"));
+            String vocab = Files.readString(folder.resolve("vocab.json"));
+            Files.writeString(folder.resolve("vocab.json"), vocab.replaceAll("\"preprocess\" : \"d2l\",\\s*", "")
+                    .replaceAll("\"max_vocab\" : 0,\\s*", ""));
+            assertFalse(Files.readString(folder.resolve("vocab.json")).contains("preprocess"));
+        }
+        CliTest.Result generate = CliTest.run("generate", "--model", out.toString(), "--prefix", "The QUICK", "--length", "0");
+        assertEquals("the quick", generate.out().strip(), "a vocabulary without preprocess is d2l's");
+        CliTest.Result evaluate = CliTest.run("evaluate", "--model", out.toString(), "--corpus", corpus.toString(), "--master", "local[2]");
+        assertEquals(0, evaluate.exitCode(), evaluate.err());
+        assertTrue(evaluate.out().contains("corpus: the model's run directory records no corpus fingerprint (it predates corpus.json)"),
+                evaluate.out());
+        CliTest.Result resumed = CliTest.run("train", "--resume", "--config", "conf/smoke.properties", "--corpus", corpus.toString(),
+                "--epochs", "2", "--out", out.toString(), "--master", "local[2]");
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(Files.isRegularFile(out.resolve("corpus.json")), "the resumed run records its corpus");
     }
 }
