@@ -155,7 +155,7 @@ public final class TrainingRun {
         run.writeConfig(config);
         run.writeVocabulary(data.vocabulary());
         run.writeCorpus(data.provenance());
-        LOG.info("corpus {}", data.provenance().summary());
+        LOG.info("corpus read from {}", data.provenance().summary());
         LOG.info("corpus {}: {} tokens ({} training, {} held out), vocabulary {}; {} workers, minibatches {} x {}, out {}",
                 config.corpus(), data.corpus().size(), data.trainTokens(), data.valTokens(), data.vocabulary().size(),
                 trainer.workers(), config.batchSize(), config.numSteps(), run.path());
