@@ -1,6 +1,5 @@
 package dev.lstmspark.batches;
 
-import dev.lstmspark.corpus.TextPreprocessing;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
@@ -25,7 +24,10 @@ public final class EncodedCorpus {
         this.starts = starts;
     }
 
-    /** Preprocesses, tokenizes and encodes every line in its own partition; the result is persisted. */
+    /**
+     * Preprocesses, tokenizes and encodes every record (a line, a row's text) in its own partition, as the
+     * vocabulary's tokenizer says; the result is persisted.
+     */
     public static EncodedCorpus encode(JavaRDD<String> rawLines, Vocabulary vocabulary) {
         JavaRDD<int[]> parts = rawLines
                 .mapPartitions(lines -> List.of(encodeLines(lines, vocabulary)).iterator(), true)
@@ -38,11 +40,11 @@ public final class EncodedCorpus {
         return new EncodedCorpus(parts, starts);
     }
 
-    /** Encodes the lines of one partition, concatenated with no separator as d2l does. */
+    /** Encodes the records of one partition in order, each with what separates it from the next (none for d2l). */
     public static int[] encodeLines(Iterator<String> lines, Vocabulary vocabulary) {
         IntArrayBuilder out = new IntArrayBuilder();
         while (lines.hasNext()) {
-            for (String token : TextPreprocessing.lineTokens(lines.next(), vocabulary.kind())) {
+            for (String token : vocabulary.tokenizer().recordTokens(lines.next())) {
                 out.add(vocabulary.indexOf(token));
             }
         }
@@ -51,7 +53,7 @@ public final class EncodedCorpus {
 
     /**
      * How often {@code token} occurs, e.g. {@link Vocabulary#UNKNOWN_INDEX}: how many of the corpus's tokens its
-     * vocabulary lacked (preprocessing keeps only letters, so {@code <unk>} is never a token of the text itself).
+     * vocabulary lacked (and, in a word-level corpus that holds it, the text {@code <unk>} itself).
      */
     public long count(int token) {
         return partitions.map(tokens -> {

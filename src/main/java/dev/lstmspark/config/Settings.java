@@ -22,11 +22,29 @@ import java.util.function.Function;
 public final class Settings {
 
     public static final Setting<String> CORPUS = text("corpus", "data/timemachine.txt",
-            "text file or directory: a local path or any Hadoop URI (file:, hdfs:, s3a: where the cluster has hadoop-aws)",
-            "give a path or URI of a UTF-8 text file");
+            "what to train on: a file, folder or glob, a local path or any Hadoop URI (file:, hdfs:, s3a: where the"
+                    + " cluster has hadoop-aws), or table:NAME, a table or view of the Spark session's catalog",
+            "give a path or URI of the corpus, or table:NAME");
+    public static final Setting<CorpusFormat> CORPUS_FORMAT = choice("corpus-format", CorpusFormat.TEXT, CorpusFormat.class,
+            "how corpus files are read: text (lines of plain or gzip text), or parquet, orc, json (JSON Lines) or csv"
+                    + " (header row) with the text in text-column");
+    public static final Setting<String> TEXT_COLUMN = text("text-column", "text",
+            "column holding the text of parquet, orc, json and csv corpora and of table: corpora; null rows are skipped",
+            "name the string column that holds the text");
+    public static final Setting<String> ORDER_COLUMN = new Setting<>("order-column", "",
+            "column whose order is the corpus's order (ties broken by the text) for tables; empty: the files' order"
+                    + " (by path, rows as stored), or the row order Spark gives a table: view",
+            (key, text) -> text, Function.identity(), false);
+    public static final Setting<Preprocessing> PREPROCESS = choice("preprocess", Preprocessing.D2L, Preprocessing.class,
+            "d2l (ASCII letters lower-cased, the rest one space), lower (Unicode letters, digits, punctuation and"
+                    + " symbols lower-cased, whitespace one space) or raw (the text as it is, new lines included, NFC)");
     public static final Setting<TokenKind> TOKENS = choice("tokens", TokenKind.CHAR, TokenKind.class,
-            "char (one token per character) or word (whitespace-separated words)");
+            "char (one token per Unicode code point) or word (whitespace-separated words)");
     public static final Setting<Integer> MIN_FREQ = integer("min-freq", 0, 0, "tokens seen fewer times become <unk>");
+    public static final Setting<Integer> MAX_VOCAB = new Setting<>("max-vocab", "0",
+            "largest vocabulary, <unk> included: the max-vocab - 1 most frequent tokens are kept, the rest become"
+                    + " <unk>; 0: no limit",
+            Settings::maxVocab, v -> Integer.toString(v), false);
     public static final Setting<Integer> BATCH_SIZE = integer("batch-size", 32, 1, "sequences per minibatch, per worker");
     public static final Setting<Integer> NUM_STEPS = integer("num-steps", 35, 1, "time steps per sequence");
     public static final Setting<Sampling> SAMPLING = choice("sampling", Sampling.RANDOM, Sampling.class,
@@ -91,8 +109,10 @@ public final class Settings {
             "perplexity axis of perplexity.png: log or linear").mayChangeOnResume();
 
     /** Every setting, in {@link TrainConfig}'s component order, which is also the README's. */
-    public static final List<Setting<?>> ALL = List.of(CORPUS, TOKENS, MIN_FREQ, BATCH_SIZE, NUM_STEPS, SAMPLING, HIDDEN,
-            LAYERS, CELL, KERNELS, FORGET_GATE_BIAS, INIT_STD, LR, CLIP, EPOCHS, TARGET_PERPLEXITY, SEED, WORKERS, AVERAGING_FREQUENCY, BLOCK_MOMENTUM, BLOCK_LR, BLOCK_NESTEROV,
+    public static final List<Setting<?>> ALL = List.of(CORPUS, CORPUS_FORMAT, TEXT_COLUMN, ORDER_COLUMN, PREPROCESS,
+            TOKENS, MIN_FREQ, MAX_VOCAB, BATCH_SIZE, NUM_STEPS, SAMPLING, HIDDEN, LAYERS, CELL, KERNELS, FORGET_GATE_BIAS,
+            INIT_STD, LR, CLIP, EPOCHS, TARGET_PERPLEXITY, SEED, WORKERS, AVERAGING_FREQUENCY, BLOCK_MOMENTUM, BLOCK_LR,
+            BLOCK_NESTEROV,
             VAL_FRACTION,
             OUT, MASTER, SAMPLE_PREFIXES, SAMPLE_LENGTH, SAMPLE_EVERY, CHECKPOINT_EVERY, KEEP, PLOT_SCALE);
 
@@ -117,6 +137,14 @@ public final class Settings {
      * @throws ConfigException naming the keys and the fix
      */
     static void checkCombination(TrainConfig config) {
+        if (CorpusFormat.isTable(config.corpus()) && config.corpusFormat() != CorpusFormat.TEXT) {
+            throw new ConfigException("corpus-format " + config.corpusFormat().key() + " applies to files, but corpus "
+                    + config.corpus() + " is read from the Spark catalog: drop corpus-format");
+        }
+        if (!config.orderColumn().isEmpty() && !config.corpusFormat().isTabular() && !CorpusFormat.isTable(config.corpus())) {
+            throw new ConfigException("order-column " + config.orderColumn() + " applies to tables, but corpus-format text"
+                    + " is read in the order of its files and lines: drop order-column, or set corpus-format");
+        }
         if (config.cell() == CellType.GRU && config.forgetGateBias() != 0) {
             throw new ConfigException("forget-gate-bias " + java.math.BigDecimal.valueOf(config.forgetGateBias()).stripTrailingZeros().toPlainString()
                     + " applies only to cell lstm: a GRU has no forget gate; remove it or set it to 0");
@@ -173,6 +201,19 @@ public final class Settings {
                 throw new ConfigException(k + " must be one of " + allowed + ", got '" + text + "'");
             }
         }, v -> v.name().toLowerCase(Locale.ROOT), false);
+    }
+
+    private static int maxVocab(String key, String text) {
+        int value;
+        try {
+            value = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be a whole number, got '" + text + "'");
+        }
+        if (value != 0 && value < 2) {
+            throw new ConfigException(key + " must be 0 (no limit) or at least 2 (<unk> and one token), got " + value);
+        }
+        return value;
     }
 
     private static OptionalDouble blockMomentum(String key, String text) {

@@ -17,8 +17,13 @@ import java.util.Properties;
  */
 public record TrainConfig(
         String corpus,
+        CorpusFormat corpusFormat,
+        String textColumn,
+        String orderColumn,
+        Preprocessing preprocess,
         TokenKind tokens,
         int minFreq,
+        int maxVocab,
         int batchSize,
         int numSteps,
         Sampling sampling,

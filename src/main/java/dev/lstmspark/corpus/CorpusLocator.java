@@ -16,7 +16,8 @@ import java.util.HexFormat;
 /**
  * Turns the {@code corpus} setting into a path Spark can read.
  *
- * <p>Any URI with a scheme ({@code hdfs:}, {@code s3a:}, {@code file:}) is handed to Spark as it is. The default
+ * <p>Any URI with a scheme ({@code hdfs:}, {@code s3a:}, {@code file:}, and {@code table:} for a table of the
+ * catalog) is handed on as it is; a local path becomes an absolute {@code file:} path. The default
  * corpus, {@code data/timemachine.txt}, is downloaded from d2l when it is missing and checked against its SHA-1
  * before it is written, so that a broken transfer never leaves a half-written or wrong corpus.
  */
@@ -40,26 +41,45 @@ public final class CorpusLocator {
         this.expectedSha1 = expectedSha1;
     }
 
-    /** A path or URI for Spark's {@code textFile}; downloads the default corpus if needed. */
+    /**
+     * A Hadoop path (a URI with its scheme) of the corpus's files, or the {@code table:NAME} it names; downloads the
+     * default corpus if needed. A local glob ({@code data/*.txt}) is passed on for Hadoop to expand.
+     */
     public String resolve(String corpus) {
         if (hasScheme(corpus)) {
             return corpus;
         }
         Path path = Path.of(corpus);
+        if (isGlob(corpus)) {
+            return hadoopPath(path);
+        }
         if (Files.isRegularFile(path)) {
             if (!Files.isReadable(path)) {
                 throw new CorpusException("corpus " + corpus + " is not readable: check its permissions");
             }
-            return path.toAbsolutePath().toUri().toString();
+            return hadoopPath(path);
         }
         if (Files.isDirectory(path)) {
-            return path.toAbsolutePath().toUri().toString();
+            return hadoopPath(path);
         }
         if (path.normalize().equals(Path.of(DEFAULT_CORPUS))) {
             download(path);
-            return path.toAbsolutePath().toUri().toString();
+            return hadoopPath(path);
         }
         throw new CorpusException("corpus " + corpus + " does not exist: pass --corpus with a text file or an hdfs:/s3a:/file: URI");
+    }
+
+    /** Whether a corpus path has Hadoop glob characters ({@code * ? [ {}). */
+    public static boolean isGlob(String corpus) {
+        return corpus.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{');
+    }
+
+    /**
+     * A local path as Hadoop reads it: {@code file:/abs/path}, unescaped (Hadoop paths are not percent-encoded, so a
+     * {@code file:} URI with {@code %20} for a space would name another file).
+     */
+    private static String hadoopPath(Path path) {
+        return "file:" + path.toAbsolutePath().normalize();
     }
 
     static boolean hasScheme(String corpus) {

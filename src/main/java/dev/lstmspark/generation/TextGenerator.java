@@ -2,7 +2,6 @@ package dev.lstmspark.generation;
 
 import dev.lstmspark.config.UserInputException;
 import dev.lstmspark.batches.TokenEncoding;
-import dev.lstmspark.corpus.TextPreprocessing;
 import dev.lstmspark.model.RecurrentNetworks;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -22,7 +21,8 @@ public final class TextGenerator {
     }
 
     /**
-     * @param prefix      text to start from; preprocessed like the corpus, tokens the vocabulary lacks become {@code <unk>}
+     * @param prefix      text to start from; preprocessed as the vocabulary's corpus was, tokens the vocabulary lacks
+     *                    become {@code <unk>}
      * @param length      tokens to generate after the prefix
      * @param temperature 0 for greedy decoding; otherwise softmax temperature for sampling
      * @param seed        seed of the sampler (unused when greedy)
@@ -36,9 +36,10 @@ public final class TextGenerator {
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
             throw new UserInputException("temperature must be 0 (greedy) or a positive number, got " + temperature);
         }
-        List<String> prefixTokens = TextPreprocessing.lineTokens(prefix, vocabulary.kind());
+        List<String> prefixTokens = vocabulary.tokenizer().textTokens(prefix);
         if (prefixTokens.isEmpty()) {
-            throw new UserInputException("prefix '" + prefix + "' has no letters: give at least one word, e.g. --prefix 'time traveller'");
+            throw new UserInputException("prefix '" + prefix + "' gives no tokens (" + vocabulary.tokenizer().whatIsKept()
+                    + "): give at least one word, e.g. --prefix 'time traveller'");
         }
         int[] out = new int[prefixTokens.size() + length];
         for (int i = 0; i < prefixTokens.size(); i++) {
@@ -63,6 +64,11 @@ public final class TextGenerator {
             net.rnnClearPreviousState();
         }
         return vocabulary.decode(out);
+    }
+
+    /** Generated text on one line, for samples listed one per line: a new line shows as {@code ↵}. */
+    public static String oneLine(String text) {
+        return text.replace("\r\n", "\u21B5").replace('\n', '\u21B5').replace('\r', '\u21B5');
     }
 
     /** {@code count} tokens from {@code from} as a one-sequence input, one-hot or as indices as the network takes them. */

@@ -1,6 +1,7 @@
 package dev.lstmspark.report;
 
 import dev.lstmspark.config.TrainConfig;
+import dev.lstmspark.source.CorpusProvenance;
 import dev.lstmspark.store.RunLayout;
 import dev.lstmspark.training.EpochMetrics;
 import dev.lstmspark.training.TrainingListener;
@@ -45,6 +46,8 @@ public final class ReportWriter implements TrainingListener {
     /** Wall time of the epochs a resumed run trained before it was interrupted. */
     private Duration earlierTime = Duration.ZERO;
     private boolean failedBefore;
+    /** What the run trains on, for the page; {@code null} until {@link #describeCorpus}. */
+    private CorpusProvenance corpus;
 
     /**
      * @param workers           the workers training uses (resolved, never the "default" 0)
@@ -61,6 +64,11 @@ public final class ReportWriter implements TrainingListener {
         this.hardware = Objects.requireNonNull(hardware, "hardware");
         this.trainingStatsFile = trainingStatsFile;
         this.plot = PerplexityPlot.forRun(config, workers);
+    }
+
+    /** Shows what the run trains on: the corpus's source, preprocessing and fingerprint. */
+    public void describeCorpus(CorpusProvenance corpus) {
+        this.corpus = corpus;
     }
 
     /** A resumed run's report starts from the epochs its checkpoint restored, and its total time includes them. */
@@ -99,7 +107,8 @@ public final class ReportWriter implements TrainingListener {
         try {
             // Drawn bytes go into the page even when perplexity.png itself could not be written.
             Duration total = earlierTime.plusNanos(System.nanoTime() - startNanos);
-            RunReport report = new RunReport(config, workers, hardware, seen, samples.get(), total, png, trainingStatsFile);
+            RunReport report = new RunReport(config, workers, hardware, seen, samples.get(), total, png, trainingStatsFile,
+                    corpus);
             sink.write(RunLayout.REPORT, report.toHtml().getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException | Error e) {
             reportFailure("run report", e);

@@ -3,6 +3,7 @@ package dev.lstmspark.report;
 import dev.lstmspark.config.Setting;
 import dev.lstmspark.config.Settings;
 import dev.lstmspark.config.TrainConfig;
+import dev.lstmspark.source.CorpusProvenance;
 import dev.lstmspark.training.EpochMetrics;
 
 import java.time.Duration;
@@ -13,7 +14,8 @@ import java.util.Objects;
 
 /**
  * {@code report.html}: one self-contained page that says what a run was and how it went: the perplexity plot,
- * the resolved settings, the hardware, every epoch's metrics, the generated samples and the total time.
+ * the resolved settings, the corpus it trained on, the hardware, every epoch's metrics, the generated samples and
+ * the total time.
  *
  * <p>The plot is embedded as a {@code data:} URI rather than linked as {@code perplexity.png}: the page is the file
  * people mail, attach to an issue or copy off a cluster on its own, and a link would break there. The PNG costs
@@ -38,7 +40,7 @@ public final class RunReport {
             "th, td { padding: 0.15rem 0.6rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }",
             "table.metrics td { text-align: right; font-variant-numeric: tabular-nums; }",
             "table.metrics th { text-align: right; }",
-            "table.settings th, table.hardware th { white-space: nowrap; }",
+            "table.settings th, table.hardware th, table.corpus th { white-space: nowrap; }",
             "td.meaning { color: #666; }",
             "pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.2rem 0; font-size: 0.85rem; }",
             ".samples { background: #f7f7f7; padding: 0.5rem 0.8rem; }");
@@ -51,6 +53,7 @@ public final class RunReport {
     private final Duration totalTime;
     private final byte[] perplexityPng;
     private final String trainingStatsFile;
+    private final CorpusProvenance corpus;
 
     /**
      * @param workers       the workers training actually used (the {@code workers} setting may be 0, "Spark's default")
@@ -60,9 +63,11 @@ public final class RunReport {
      * @param perplexityPng the plot as PNG bytes, or {@code null} when it could not be drawn
      * @param trainingStatsFile DL4J's Spark training timeline beside the report ({@code train --stats} writes it
      *                      at the end) to link, or {@code null}
+     * @param corpus        what the run trains on, or {@code null} when not known
      */
     public RunReport(TrainConfig config, int workers, Hardware hardware, List<EpochMetrics> metrics,
-                     List<String> samples, Duration totalTime, byte[] perplexityPng, String trainingStatsFile) {
+                     List<String> samples, Duration totalTime, byte[] perplexityPng, String trainingStatsFile,
+                     CorpusProvenance corpus) {
         this.config = Objects.requireNonNull(config, "config");
         this.workers = workers;
         this.hardware = Objects.requireNonNull(hardware, "hardware");
@@ -71,6 +76,7 @@ public final class RunReport {
         this.totalTime = Objects.requireNonNull(totalTime, "totalTime");
         this.perplexityPng = perplexityPng == null ? null : perplexityPng.clone();
         this.trainingStatsFile = trainingStatsFile;
+        this.corpus = corpus;
     }
 
     public String toHtml() {
@@ -94,6 +100,7 @@ public final class RunReport {
         }
 
         appendSettings(html);
+        appendCorpus(html);
         appendHardware(html);
         appendMetrics(html);
         appendSamples(html);
@@ -147,6 +154,30 @@ public final class RunReport {
                     .append("</td><td class=\"meaning\">").append(escape(setting.description()))
                     .append("</td></tr>\n");
         }
+        html.append("</tbody>\n</table>\n");
+    }
+
+    private void appendCorpus(StringBuilder html) {
+        if (corpus == null) {
+            return;
+        }
+        html.append("<h2>Corpus</h2>\n<table class=\"corpus\">\n<tbody>\n");
+        row(html, "corpus", corpus.corpus());
+        row(html, "read from", corpus.uri());
+        row(html, "format", corpus.kind() + (corpus.textColumn() == null ? "" : ", column " + corpus.textColumn())
+                + (corpus.orderColumn() == null ? "" : ", ordered by " + corpus.orderColumn()));
+        if (corpus.files() >= 0) {
+            row(html, "files", String.format(Locale.ROOT, "%,d (%,d bytes)", corpus.files(), corpus.bytes()));
+        }
+        row(html, "records", String.format(Locale.ROOT, "%,d", corpus.fingerprint().records())
+                + (corpus.fingerprint().nullRecords() > 0
+                ? String.format(Locale.ROOT, " (%,d null rows skipped)", corpus.fingerprint().nullRecords()) : ""));
+        row(html, "characters", String.format(Locale.ROOT, "%,d", corpus.fingerprint().characters()));
+        row(html, "content hash", corpus.fingerprint().contentHash());
+        row(html, "preprocessing", "preprocess " + corpus.preprocess() + ", " + corpus.tokenKind() + " tokens"
+                + (corpus.minFreq() > 0 ? ", min-freq " + corpus.minFreq() : "")
+                + (corpus.maxVocab() > 0 ? ", max-vocab " + corpus.maxVocab() : ""));
+        row(html, "tokens", String.format(Locale.ROOT, "%,d, vocabulary %,d", corpus.tokens(), corpus.vocabulary()));
         html.append("</tbody>\n</table>\n");
     }
 

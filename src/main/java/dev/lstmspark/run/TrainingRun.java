@@ -9,6 +9,7 @@ import dev.lstmspark.generation.TextGenerator;
 import dev.lstmspark.report.Hardware;
 import dev.lstmspark.report.ReportWriter;
 import dev.lstmspark.report.TerminalProgress;
+import dev.lstmspark.source.CorpusProvenance;
 import dev.lstmspark.store.Checkpoint;
 import dev.lstmspark.store.RunDirectory;
 import dev.lstmspark.store.RunDirectoryException;
@@ -153,11 +154,14 @@ public final class TrainingRun {
         trainer.setProgressListener(TerminalProgress.forConsole());
         run.writeConfig(config);
         run.writeVocabulary(data.vocabulary());
+        run.writeCorpus(data.provenance());
+        LOG.info("corpus read from {}", data.provenance().summary());
         LOG.info("corpus {}: {} tokens ({} training, {} held out), vocabulary {}; {} workers, minibatches {} x {}, out {}",
                 config.corpus(), data.corpus().size(), data.trainTokens(), data.valTokens(), data.vocabulary().size(),
                 trainer.workers(), config.batchSize(), config.numSteps(), run.path());
         ReportWriter report = new ReportWriter(config, run::writeFile, trainer.workers(), run::sampleLines,
                 Hardware.ofThisDriver(), collectStats ? RunLayout.TRAINING_STATS : null);
+        report.describeCorpus(data.provenance());
         trainer.blockMomentum().ifPresent(bm -> LOG.info("block momentum {} (block-lr {}, {}) between averaging rounds",
                 bm.momentum(), bm.blockLr(), bm.nesterov() ? "Nesterov" : "classic"));
         List<EpochMetrics> earlier = run.metrics();
@@ -217,17 +221,20 @@ public final class TrainingRun {
     }
 
     private void checkpoint(Session session, int epoch) {
-        run.writeCheckpoint(epoch, session.trainer.network(), session.data.vocabulary(), config,
+        run.writeCheckpoint(epoch, session.trainer.network(), session.data.vocabulary(), session.data.provenance(), config,
                 DriverState.of(session.trainer, session.trainer.workers()));
         lastCheckpointedEpoch = epoch;
     }
 
-    /** Generates from every sample prefix and appends the lines to {@code samples.txt}; returns them. */
+    /**
+     * Generates from every sample prefix and appends the lines to {@code samples.txt}; returns them. A sample is
+     * one line there, in the log and in the report, so the new lines a raw model writes show as {@code ↵}.
+     */
     private String sample(MultiLayerNetwork network, TrainingData data, int epoch) {
         StringBuilder sb = new StringBuilder();
         for (String prefix : config.samplePrefixes()) {
             String text = TextGenerator.generate(network, data.vocabulary(), prefix, config.sampleLength(), 0, config.seed());
-            sb.append("epoch ").append(epoch).append(" | ").append(text).append('\n');
+            sb.append("epoch ").append(epoch).append(" | ").append(TextGenerator.oneLine(text)).append('\n');
         }
         run.appendSamples(sb.toString());
         lastSampledEpoch = epoch;
@@ -242,6 +249,28 @@ public final class TrainingRun {
             run.writeFile(RunLayout.TRAINING_STATS, html.toByteArray());
         } catch (Exception e) {
             LOG.warn("cannot write {}: {}", RunLayout.TRAINING_STATS, e.toString());
+        }
+    }
+
+    /**
+     * The corpus of a resumed run must hold the text the interrupted run began on: the same records in the same
+     * order, by the fingerprint its checkpoint recorded (checkpoints written before corpus provenance have none, and
+     * only their vocabulary is compared).
+     */
+    private void requireSameCorpus(Checkpoint checkpoint, TrainingData data) {
+        if (checkpoint.model().corpus().isEmpty()) {
+            LOG.warn("the checkpoint of {} records no corpus fingerprint (written before corpus.json existed): only its vocabulary is compared",
+                    run.path());
+            return;
+        }
+        CorpusProvenance before = checkpoint.model().corpus().get();
+        List<String> changed = before.fingerprint().differences(data.provenance().fingerprint());
+        if (!changed.isEmpty()) {
+            boolean unordered = before.orderColumn() == null && "table".equals(before.kind());
+            throw new CorpusException("--resume on corpus " + config.corpus() + ", which changed since the run in "
+                    + run.path() + " began: " + String.join(", ", changed) + "; resume on the text the run was trained on"
+                    + (unordered ? " (a table: corpus without order-column may also return its rows in another order: give order-column)" : "")
+                    + ", or start a new run");
         }
     }
 
@@ -260,6 +289,7 @@ public final class TrainingRun {
             throw new ConfigException("--resume with settings that differ from the run in " + run.path() + ": "
                     + String.join(", ", changed) + "; pass the same flags as the interrupted run");
         }
+        requireSameCorpus(checkpoint, data);
         if (!checkpoint.model().vocabulary().equals(data.vocabulary())) {
             throw new CorpusException("--resume on a corpus whose vocabulary differs from the run in " + run.path()
                     + ": resume on the corpus the run was trained on");

@@ -3,6 +3,7 @@ package dev.lstmspark.store;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.io.AtomicWriter;
 import dev.lstmspark.io.StorageException;
+import dev.lstmspark.source.CorpusProvenance;
 import dev.lstmspark.training.EpochMetrics;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.apache.hadoop.fs.FileStatus;
@@ -55,13 +56,14 @@ public final class Checkpoints {
      * Writes the checkpoint after {@code epoch}, then deletes all but the newest {@code keep}. The folder appears
      * under its final name only once complete.
      */
-    public void write(int epoch, MultiLayerNetwork network, Vocabulary vocabulary, TrainConfig config,
-                      List<EpochMetrics> metrics, String samples, CheckpointState state, int keep) {
+    public void write(int epoch, MultiLayerNetwork network, Vocabulary vocabulary, CorpusProvenance corpus,
+                      TrainConfig config, List<EpochMetrics> metrics, String samples, CheckpointState state, int keep) {
         Path staged = layout.stagedCheckpoint(epoch, UUID.randomUUID().toString());
         try {
             writer.mkdirs(staged);
             writer.writeNew(new Path(staged, RunLayout.MODEL), RunFiles.model(network));
             writer.writeNew(new Path(staged, RunLayout.VOCABULARY), RunFiles.vocabulary(vocabulary));
+            writer.writeNew(new Path(staged, RunLayout.CORPUS), RunFiles.corpus(corpus));
             writer.writeNew(new Path(staged, RunLayout.CONFIG), RunFiles.config(config));
             writer.writeNew(new Path(staged, RunLayout.METRICS), RunFiles.metrics(metrics));
             writer.writeNew(new Path(staged, RunLayout.SAMPLES), RunFiles.utf8(samples));

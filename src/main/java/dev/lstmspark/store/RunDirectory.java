@@ -3,6 +3,7 @@ package dev.lstmspark.store;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.io.AtomicWriter;
 import dev.lstmspark.io.StorageException;
+import dev.lstmspark.source.CorpusProvenance;
 import dev.lstmspark.training.EpochMetrics;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.apache.hadoop.conf.Configuration;
@@ -112,6 +113,11 @@ public final class RunDirectory implements AutoCloseable {
         writer.replace(layout.file(RunLayout.VOCABULARY), RunFiles.vocabulary(vocabulary));
     }
 
+    /** Records what the run trains on ({@code corpus.json}). */
+    public void writeCorpus(CorpusProvenance corpus) {
+        writer.replace(layout.file(RunLayout.CORPUS), RunFiles.corpus(corpus));
+    }
+
     /** Saves the network with its updater state, as DL4J's {@code ModelSerializer} zip. */
     public void writeModel(MultiLayerNetwork network) {
         writer.replace(layout.file(RunLayout.MODEL), RunFiles.model(network));
@@ -143,10 +149,13 @@ public final class RunDirectory implements AutoCloseable {
         writer.replace(layout.file(RunLayout.SAMPLES), RunFiles.utf8(samples.toString()));
     }
 
-    /** Checkpoints the run after {@code epoch}: the network, its vocabulary and settings, the metrics and samples so far. */
-    public void writeCheckpoint(int epoch, MultiLayerNetwork network, Vocabulary vocabulary, TrainConfig config,
-                                CheckpointState state) {
-        checkpoints.write(epoch, network, vocabulary, config, metrics, samples.toString(), state, config.keep());
+    /**
+     * Checkpoints the run after {@code epoch}: the network, its vocabulary, corpus provenance and settings, the
+     * metrics and samples so far.
+     */
+    public void writeCheckpoint(int epoch, MultiLayerNetwork network, Vocabulary vocabulary, CorpusProvenance corpus,
+                                TrainConfig config, CheckpointState state) {
+        checkpoints.write(epoch, network, vocabulary, corpus, config, metrics, samples.toString(), state, config.keep());
     }
 
     /**

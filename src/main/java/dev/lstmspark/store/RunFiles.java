@@ -3,6 +3,7 @@ package dev.lstmspark.store;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.io.AtomicWriter.Content;
 import dev.lstmspark.io.StorageException;
+import dev.lstmspark.source.CorpusProvenance;
 import dev.lstmspark.training.EpochMetrics;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.apache.hadoop.fs.FileSystem;
@@ -48,6 +49,10 @@ final class RunFiles {
 
     static Content vocabulary(Vocabulary vocabulary) {
         return out -> out.write(vocabulary.toJson());
+    }
+
+    static Content corpus(CorpusProvenance corpus) {
+        return out -> out.write(corpus.toJson());
     }
 
     /** The network with its updater state, as DL4J's {@code ModelSerializer} zip. */

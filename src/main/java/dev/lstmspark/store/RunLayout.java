@@ -11,9 +11,9 @@ import java.util.OptionalInt;
  * in the project spells a file name of a run.
  *
  * <pre>
- *   config.properties  vocab.json  model.zip  metrics.jsonl  samples.txt
+ *   config.properties  vocab.json  corpus.json  model.zip  metrics.jsonl  samples.txt
  *   perplexity.png  report.html  training-stats.html  .lock
- *   checkpoints/epoch-000012/  model.zip vocab.json config.properties metrics.jsonl samples.txt
+ *   checkpoints/epoch-000012/  model.zip vocab.json corpus.json config.properties metrics.jsonl samples.txt
  *                              state-NAME.bin ...  state.properties (written last: the checkpoint is complete)
  * </pre>
  */
@@ -21,6 +21,8 @@ public final class RunLayout {
     public static final String MODEL = "model.zip";
     public static final String VOCABULARY = "vocab.json";
     public static final String CONFIG = "config.properties";
+    /** What the run was trained on: the corpus's source, preprocessing and fingerprint. */
+    public static final String CORPUS = "corpus.json";
     public static final String METRICS = "metrics.jsonl";
     public static final String SAMPLES = "samples.txt";
     public static final String PLOT = "perplexity.png";
@@ -33,7 +35,7 @@ public final class RunLayout {
     static final String LOCK = ".lock";
 
     /** The files a run writes, which {@code --overwrite} deletes (and nothing else). */
-    static final List<String> RUN_FILES = List.of(MODEL, VOCABULARY, CONFIG, METRICS, SAMPLES, PLOT, REPORT,
+    static final List<String> RUN_FILES = List.of(MODEL, VOCABULARY, CONFIG, CORPUS, METRICS, SAMPLES, PLOT, REPORT,
             TRAINING_STATS, CHECKPOINTS);
 
     private static final String CHECKPOINT_PREFIX = "epoch-";

@@ -4,6 +4,7 @@ import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.ConfigException;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.model.ModelFileException;
+import dev.lstmspark.source.CorpusProvenance;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -15,13 +16,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
- * A trained model as a run directory holds it: network (with updater), vocabulary and resolved configuration,
- * so that {@code evaluate} and {@code generate} need nothing but the directory's path (local or any Hadoop URI).
+ * A trained model as a run directory holds it: network (with updater), vocabulary, resolved configuration and the
+ * provenance of its corpus, so that {@code evaluate} and {@code generate} need nothing but the directory's path
+ * (local or any Hadoop URI).
+ *
+ * @param corpus what the model was trained on; empty for run directories written before {@code corpus.json} existed
  */
-public record SavedModel(MultiLayerNetwork network, Vocabulary vocabulary, TrainConfig config) {
+public record SavedModel(MultiLayerNetwork network, Vocabulary vocabulary, TrainConfig config,
+                         Optional<CorpusProvenance> corpus) {
 
     public static SavedModel load(String dir, Configuration hadoop) {
         Path root = new Path(dir);
@@ -76,6 +82,19 @@ public record SavedModel(MultiLayerNetwork network, Vocabulary vocabulary, Train
             throw new ModelFileException(vocabFile + " has " + vocabulary.size() + " tokens but " + modelFile + " predicts "
                     + outputs + ": the two files come from different runs");
         }
-        return new SavedModel(network, vocabulary, config);
+        return new SavedModel(network, vocabulary, config, corpus(fs, new Path(root, RunLayout.CORPUS)));
+    }
+
+    private static Optional<CorpusProvenance> corpus(FileSystem fs, Path file) {
+        try {
+            if (!fs.exists(file)) {
+                return Optional.empty();
+            }
+            try (InputStream in = fs.open(file)) {
+                return Optional.of(CorpusProvenance.fromJson(in.readAllBytes(), file.toString()));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ModelFileException(file + " cannot be read (" + e.getMessage() + "): restore it from the train run, or delete it", e);
+        }
     }
 }

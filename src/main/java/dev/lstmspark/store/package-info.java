@@ -9,6 +9,6 @@
  * folder staged and renamed into place (its {@code state.properties}, with the driver's
  * {@link dev.lstmspark.store.CheckpointState}, last), keeps the newest few and reads the newest complete one back
  * as a {@link dev.lstmspark.store.Checkpoint}. {@link dev.lstmspark.store.SavedModel} loads a finished run (or a
- * checkpoint, which holds the same files).
+ * checkpoint, which holds the same files), with the {@code corpus.json} provenance of its corpus when it has one.
  */
 package dev.lstmspark.store;

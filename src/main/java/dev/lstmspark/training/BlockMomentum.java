@@ -61,6 +61,15 @@ public final class BlockMomentum {
         return momentum == 0 && blockLr == 1;
     }
 
+    /**
+     * Takes the network's parameters as {@code W} at the start of an epoch. Between epochs the network holds
+     * {@code W} (it is what is validated, checkpointed and saved), so this is a no-op unless something changed the
+     * network in between, which training must then follow (as it would without block momentum).
+     */
+    public void startFrom(INDArray network) {
+        weights.assign(network);
+    }
+
     /** The parameters the next round starts from: {@code W + momentum * delta} (Nesterov) or {@code W}. */
     public INDArray broadcast() {
         return nesterov ? weights.add(delta.mul(momentum)) : weights.dup();

@@ -138,6 +138,9 @@ public final class SparkTrainer implements AutoCloseable {
         listeners.addAll(RecurrentNetworks.gradientListeners(config.clip()));
         sparkNet.setListeners(listeners);
         progress.onEpochStart(epoch, config.epochs(), plan.numWindows() / plan.batchSize());
+        if (blockMomentum != null) {
+            blockMomentum.startFrom(sparkNet.getNetwork().params());
+        }
         try {
             long perRound = (long) workers * dataSetsPerRound(config);
             for (long first = 0; first < plan.numBatches(); first += perRound) {

@@ -1,35 +1,56 @@
 package dev.lstmspark.training;
 
 import dev.lstmspark.batches.EncodedCorpus;
+import dev.lstmspark.config.Preprocessing;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.corpus.CorpusException;
+import dev.lstmspark.corpus.Tokenizer;
+import dev.lstmspark.source.CorpusProvenance;
+import dev.lstmspark.source.CorpusReader;
+import dev.lstmspark.source.CorpusRecords;
+import dev.lstmspark.source.CorpusScan;
+import dev.lstmspark.source.CorpusSource;
 import dev.lstmspark.vocabulary.Vocabulary;
 import dev.lstmspark.vocabulary.VocabularyCounter;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-import java.util.List;
+import java.util.Locale;
 
 /**
  * The corpus read, counted and encoded with Spark, split into a training head and a held-out tail of
- * {@code val-fraction} of its tokens.
+ * {@code val-fraction} of its tokens, with the provenance a run directory records of it.
  */
-public record TrainingData(Vocabulary vocabulary, EncodedCorpus corpus, long trainTokens, long valTokens) {
+public record TrainingData(Vocabulary vocabulary, EncodedCorpus corpus, long trainTokens, long valTokens,
+                           CorpusProvenance provenance) {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingData.class);
 
-    /** Reads {@code corpusUri} (any Hadoop-compatible path) and checks it can fill at least one minibatch. */
+    /**
+     * Reads {@code corpusUri} (any Hadoop-compatible path or glob, or {@code table:NAME}) as the configuration's
+     * corpus-format, text-column and order-column say, and checks it can fill at least one minibatch.
+     *
+     * @param corpusName the corpus as the user named it, for messages
+     */
     public static TrainingData load(JavaSparkContext sc, String corpusUri, String corpusName, TrainConfig config) {
-        JavaRDD<String> lines = readLines(sc, corpusUri, corpusName);
+        CorpusSource source = new CorpusSource(corpusName, corpusUri, config.corpusFormat(), config.textColumn(),
+                config.orderColumn());
+        Tokenizer tokenizer = new Tokenizer(config.preprocess(), config.tokens());
+        CorpusRecords read = CorpusReader.read(sc, source);
         Vocabulary vocabulary;
         EncodedCorpus corpus;
         try {
-            vocabulary = VocabularyCounter.build(lines, config.tokens(), config.minFreq());
+            warnAboutDroppedLetters(read.scan(), source, config.preprocess());
+            vocabulary = VocabularyCounter.build(read.records(), tokenizer, config.minFreq(), config.maxVocab());
             if (vocabulary.size() < 2) {
-                throw new CorpusException("corpus " + corpusName + " contains no letters (d2l preprocessing keeps only A-Z and a-z): give an English text file");
+                throw new CorpusException("corpus " + source.describe() + " contains no "
+                        + (config.preprocess() == Preprocessing.D2L
+                        ? "letters (" + tokenizer.whatIsKept() + "): give an English text, or --preprocess lower or raw for other languages"
+                        : "text (" + tokenizer.whatIsKept() + "): give a text with words in it"));
             }
-            corpus = EncodedCorpus.encode(lines, vocabulary);
+            corpus = EncodedCorpus.encode(read.records(), vocabulary);
         } finally {
-            lines.unpersist(false);
+            read.unpersist();
         }
         long total = corpus.size();
         long val = (long) Math.floor(total * config.valFraction());
@@ -47,7 +68,9 @@ public record TrainingData(Vocabulary vocabulary, EncodedCorpus corpus, long tra
                     + corpusName + ", fewer than one window of num-steps + 1 = " + (config.numSteps() + 1)
                     + ": raise val-fraction or set it to 0");
         }
-        return new TrainingData(vocabulary, corpus, train, val);
+        CorpusProvenance provenance = CorpusProvenance.of(read, tokenizer, config.minFreq(), config.maxVocab(), total,
+                vocabulary.size());
+        return new TrainingData(vocabulary, corpus, train, val, provenance);
     }
 
     /** One full minibatch whatever offset in {@code [0, num-steps)} an epoch draws: (batch-size + 1) x num-steps. */
@@ -55,48 +78,13 @@ public record TrainingData(Vocabulary vocabulary, EncodedCorpus corpus, long tra
         return (long) (config.batchSize() + 1) * config.numSteps();
     }
 
-    /**
-     * Lines of a text file (or directory of them) through Hadoop, failing with one line if the path is missing or
-     * not UTF-8 text. The lines are persisted (serialized, spilling to disk), because checking, counting and
-     * encoding each pass over them and a corpus on HDFS or S3 should be read once: the caller unpersists them
-     * once the corpus is encoded.
-     */
-    public static JavaRDD<String> readLines(JavaSparkContext sc, String corpusUri, String corpusName) {
-        try {
-            org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(corpusUri);
-            org.apache.hadoop.fs.FileSystem fs = path.getFileSystem(sc.hadoopConfiguration());
-            if (!fs.exists(path)) {
-                throw new CorpusException("corpus " + corpusName + " does not exist: pass --corpus with a text file or an hdfs:/s3a:/file: URI");
-            }
-        } catch (java.io.IOException e) {
-            throw new CorpusException("corpus " + corpusName + " cannot be opened (" + e.getMessage() + "): check the path and its file system settings", e);
+    /** A German or French text under d2l preprocessing trains on mangled words ("m dchen"): say so, once. */
+    private static void warnAboutDroppedLetters(CorpusScan scan, CorpusSource source, Preprocessing preprocessing) {
+        if (preprocessing == Preprocessing.D2L && scan.nonAsciiLetters() > 0) {
+            LOG.warn("corpus {}: preprocess d2l drops {} of its {} letters, those outside A-Z and a-z such as '{}'"
+                            + " (--preprocess lower or raw keeps them)", source.name(),
+                    String.format(Locale.ROOT, "%,d", scan.nonAsciiLetters()),
+                    String.format(Locale.ROOT, "%,d", scan.letters()), Character.toString(scan.exampleNonAscii()));
         }
-        JavaRDD<String> lines = sc.textFile(corpusUri, Math.max(2, sc.defaultParallelism()))
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
-        try {
-            requireText(lines, corpusName);
-        } catch (RuntimeException e) {
-            lines.unpersist(false);
-            throw e;
-        }
-        return lines;
-    }
-
-    /**
-     * Fails on a binary file (NUL characters) or bytes that are not UTF-8 (Hadoop decodes them to U+FFFD), which
-     * preprocessing would otherwise quietly turn into spaces.
-     */
-    static void requireText(JavaRDD<String> lines, String corpusName) {
-        List<String> bad = lines.filter(TrainingData::isSuspect).take(1);
-        if (!bad.isEmpty()) {
-            if (bad.get(0).indexOf('\u0000') >= 0) {
-                throw new CorpusException("corpus " + corpusName + " looks like a binary file (it contains NUL bytes): give a UTF-8 text file");
-            }
-            throw new CorpusException("corpus " + corpusName + " is not valid UTF-8: convert it, e.g. iconv -f LATIN1 -t UTF-8");
-        }
-    }
-
-    static boolean isSuspect(String line) {
-        return line.indexOf('\u0000') >= 0 || line.indexOf('\uFFFD') >= 0;
     }
 }

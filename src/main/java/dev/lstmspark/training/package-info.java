@@ -1,8 +1,8 @@
 /**
  * The fifth stage of the data flow: training one network on Spark with DL4J parameter averaging, an epoch at a time.
  *
- * <p>On the driver, {@link dev.lstmspark.training.TrainingData} reads the corpus through Hadoop, builds the
- * vocabulary and encoded corpus and splits off a held-out tail; {@link dev.lstmspark.training.SparkTrainer} builds
+ * <p>On the driver, {@link dev.lstmspark.training.TrainingData} reads the corpus (the {@code source} stage),
+ * builds the vocabulary and encoded corpus, splits off a held-out tail and keeps the corpus's provenance; {@link dev.lstmspark.training.SparkTrainer} builds
  * each epoch's minibatch RDD and hands it to DL4J one averaging round at a time ({@code workers x averaging-frequency}
  * minibatches, by minibatch id), because given a whole epoch DL4J splits it unevenly and each worker silently drops
  * what exceeds {@code averaging-frequency}. After each epoch it validates on the held-out tail (on the executors),

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +87,12 @@ class ConfigLoaderTest {
             "keep|0|keep must be positive",
             "checkpoint-every|0|checkpoint-every must be positive",
             "cell|rnn|cell must be one of [gru, lstm], got 'rnn'",
+            "preprocess|ascii|preprocess must be one of [d2l, lower, raw], got 'ascii'",
+            "corpus-format|xml|corpus-format must be one of [csv, json, orc, parquet, text], got 'xml'",
+            "text-column|''|text-column must not be empty: name the string column that holds the text",
+            "max-vocab|1|max-vocab must be 0 (no limit) or at least 2 (<unk> and one token), got 1",
+            "max-vocab|-5|max-vocab must be 0 (no limit) or at least 2",
+            "max-vocab|lots|max-vocab must be a whole number, got 'lots'",
             "colour|red|unknown config key 'colour'"})
     void invalidValuesAreRejectedNamingTheKey(String key, String value, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(key, value)));
@@ -121,5 +128,43 @@ class ConfigLoaderTest {
                 () -> ConfigLoader.load(null, Map.of("cell", "gru", "forget-gate-bias", "1")));
         assertTrue(e.getMessage().contains("forget-gate-bias 1 applies only to cell lstm"), e.getMessage());
         assertEquals(1.0, ConfigLoader.load(null, Map.of("cell", "lstm", "forget-gate-bias", "1")).forgetGateBias());
+    }
+
+    @Test
+    void corpusSettingsDefaultToD2lOnTextAndRoundTrip() {
+        TrainConfig defaults = ConfigLoader.load(null, Map.of());
+        assertEquals(Preprocessing.D2L, defaults.preprocess());
+        assertEquals(CorpusFormat.TEXT, defaults.corpusFormat());
+        assertEquals("text", defaults.textColumn());
+        assertEquals("", defaults.orderColumn());
+        assertEquals(0, defaults.maxVocab());
+        TrainConfig table = ConfigLoader.load(null, Map.of("corpus", "data/books", "corpus-format", "Parquet",
+                "text-column", "body", "order-column", "chapter", "preprocess", "raw", "max-vocab", "3000", "out", "x"));
+        assertEquals(table, ConfigLoader.fromProperties(table.toProperties(), "config.properties"));
+        assertEquals("parquet", table.toProperties().getProperty("corpus-format"));
+        TrainConfig rawChar = ConfigLoader.load(Path.of("conf/raw-char.properties"), Map.of());
+        assertEquals(Preprocessing.RAW, rawChar.preprocess());
+        assertEquals(3000, rawChar.maxVocab());
+    }
+
+    @Test
+    void corpusFormatAndOrderColumnOnlyWhereTheyApply() {
+        ConfigException format = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("corpus", "table:books", "corpus-format", "orc")));
+        assertEquals("corpus-format orc applies to files, but corpus table:books is read from the Spark catalog: drop corpus-format",
+                format.getMessage());
+        ConfigException order = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("corpus", "data/a.txt", "order-column", "id")));
+        assertTrue(order.getMessage().startsWith("order-column id applies to tables, but corpus-format text"), order.getMessage());
+        assertEquals("id", ConfigLoader.load(null, Map.of("corpus", "table:books", "order-column", "id")).orderColumn());
+    }
+
+    /** Only what changes nothing about the tokens trained on may change on resume; the corpus settings all do. */
+    @Test
+    void corpusSettingsCannotChangeOnResume() {
+        for (Setting<?> s : List.of(Settings.CORPUS_FORMAT, Settings.TEXT_COLUMN, Settings.ORDER_COLUMN, Settings.PREPROCESS,
+                Settings.MAX_VOCAB)) {
+            assertFalse(s.changeableOnResume(), s.key());
+        }
     }
 }

@@ -66,9 +66,26 @@ class CorpusLocatorTest {
         assertEquals("hdfs://namenode:8020/corpora/tm.txt", locator.resolve("hdfs://namenode:8020/corpora/tm.txt"));
         assertEquals("s3a://bucket/tm.txt", locator.resolve("s3a://bucket/tm.txt"));
         Path file = Files.writeString(dir.resolve("c.txt"), "abc");
-        assertEquals(file.toAbsolutePath().toUri().toString(), locator.resolve(file.toString()));
+        assertEquals("file:" + file.toAbsolutePath(), locator.resolve(file.toString()));
         CorpusException missing = assertThrows(CorpusException.class, () -> locator.resolve(dir.resolve("nope.txt").toString()));
         assertTrue(missing.getMessage().contains("nope.txt does not exist"), missing.getMessage());
+    }
+
+    /**
+     * Hadoop paths are not percent-encoded: a file: URI with %20 for a space would name another file. Globs and
+     * catalog tables are passed on for the reader to expand or look up.
+     */
+    @Test
+    void localPathsBecomeUnescapedHadoopPathsAndGlobsAndTablesPassThrough(@TempDir Path dir) throws IOException {
+        CorpusLocator locator = new CorpusLocator("http://127.0.0.1:9/x", "x");
+        Path spaced = Files.writeString(dir.resolve("my corpus.txt"), "abc");
+        String resolved = locator.resolve(spaced.toString());
+        assertEquals("file:" + spaced.toAbsolutePath(), resolved);
+        org.apache.hadoop.fs.Path hadoop = new org.apache.hadoop.fs.Path(resolved);
+        assertTrue(hadoop.getFileSystem(new org.apache.hadoop.conf.Configuration()).exists(hadoop), resolved);
+        assertEquals("file:" + dir.toAbsolutePath() + "/part-*", locator.resolve(dir.resolve("part-*").toString()));
+        assertEquals("table:corpora.novels", locator.resolve("table:corpora.novels"));
+        assertTrue(CorpusLocator.isGlob("data/{a,b}.txt") && CorpusLocator.isGlob("data/part-?") && !CorpusLocator.isGlob("data/a.txt"));
     }
 
     private static HttpServer serve(byte[] body) throws IOException {

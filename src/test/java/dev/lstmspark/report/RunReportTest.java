@@ -37,7 +37,27 @@ class RunReportTest {
             new EpochMetrics(3, 6.5, 10.25, 123_456, 100, 4.0, 3.5, Double.NaN, List.of("0")));
 
     private static RunReport report(TrainConfig config, List<EpochMetrics> metrics, List<String> samples, byte[] png) {
-        return new RunReport(config, 2, ReportFixtures.HARDWARE, metrics, samples, Duration.ofSeconds(125), png, null);
+        return new RunReport(config, 2, ReportFixtures.HARDWARE, metrics, samples, Duration.ofSeconds(125), png, null, null);
+    }
+
+    /** What the run trained on, as corpus.json records it: source, preprocessing, fingerprint, escaped like the rest. */
+    @Test
+    void showsTheCorpusItTrainedOn() throws Exception {
+        dev.lstmspark.source.CorpusProvenance corpus = new dev.lstmspark.source.CorpusProvenance(HOSTILE_CORPUS,
+                "hdfs://nn:8020/lake/books", "parquet", "body", "chapter", 3, 123_456, "raw", "char", 0, 3000,
+                new dev.lstmspark.source.CorpusFingerprint(1_200, 4, 98_765, "0123456789abcdef0123456789abcdef"),
+                99_965, 2_345);
+        String html = new RunReport(ReportFixtures.defaults(), 2, ReportFixtures.HARDWARE, THREE_EPOCHS, List.of(),
+                Duration.ofSeconds(5), null, null, corpus).toHtml();
+        Document doc = parse(html);
+        String table = text(doc, "//table[@class='corpus']");
+        for (String shown : List.of(HOSTILE_CORPUS, "hdfs://nn:8020/lake/books", "parquet, column body, ordered by chapter",
+                "3 (123,456 bytes)", "1,200 (4 null rows skipped)", "98,765", "0123456789abcdef0123456789abcdef",
+                "preprocess raw, char tokens, max-vocab 3000", "99,965, vocabulary 2,345")) {
+            assertTrue(table.contains(shown), shown + " in " + table);
+        }
+        assertFalse(report(ReportFixtures.defaults(), THREE_EPOCHS, List.of(), null).toHtml().contains("class=\"corpus\""),
+                "no corpus table when the corpus is not known");
     }
 
     /** The page parsed as XML: proves it is well-formed, and gives back the text as a browser would show it. */

@@ -6,6 +6,8 @@ import dev.lstmspark.config.TokenKind;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.model.ModelSpec;
 import dev.lstmspark.model.RecurrentNetworks;
+import dev.lstmspark.source.CorpusFingerprint;
+import dev.lstmspark.source.CorpusProvenance;
 import dev.lstmspark.training.EpochMetrics;
 import dev.lstmspark.vocabulary.Vocabulary;
 import org.apache.hadoop.conf.Configuration;
@@ -28,6 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RunDirectoryTest {
     private final Vocabulary vocabulary = new Vocabulary(TokenKind.CHAR, List.of("<unk>", " ", "a", "b"));
     private final TrainConfig config = ConfigLoader.load(null, Map.of("hidden", "8", "out", "unused", "keep", "2"));
+    private final CorpusProvenance corpus = new CorpusProvenance("c.txt", "file:/data/c.txt", "text", null, null, 1, 12,
+            "d2l", "char", 0, 0, new CorpusFingerprint(2, 0, 10, "00112233445566778899aabbccddeeff"), 10, 4);
 
     private MultiLayerNetwork net(long seed) {
         return RecurrentNetworks.create(new ModelSpec(vocabulary.size(), 8, 1, CellType.LSTM, false, 0, 0.1, 1, seed, 0));
@@ -49,7 +53,7 @@ class RunDirectoryTest {
                 run.appendSamples("epoch " + epoch + " | a b\n");
                 CheckpointState state = new CheckpointState(Map.of("eta", Double.toString(0.1 * epoch)),
                         Map.of("delta", Nd4j.create(new float[] {epoch, -epoch}), "weights", net(epoch).params()));
-                run.writeCheckpoint(epoch, net(epoch), vocabulary, config, state);
+                run.writeCheckpoint(epoch, net(epoch), vocabulary, corpus, config, state);
             }
             assertEquals(List.of(3, 4), run.checkpoints().epochs());
             run.appendMetrics(metrics(5)); // an epoch trained after the last checkpoint, then lost in a crash
@@ -57,6 +61,7 @@ class RunDirectoryTest {
         try (RunDirectory resumed = prepare(dir, RunDirectory.Mode.RESUME)) {
             Checkpoint cp = resumed.restoreLatestCheckpoint().orElseThrow();
             assertEquals(4, cp.epoch());
+            assertEquals(java.util.Optional.of(corpus), cp.model().corpus(), "every checkpoint records the corpus's provenance");
             assertEquals(net(4).params(), cp.model().network().params());
             assertEquals(vocabulary, cp.model().vocabulary());
             assertEquals(config, cp.model().config());
@@ -75,7 +80,7 @@ class RunDirectoryTest {
     void incompleteAndTemporaryCheckpointsAreIgnored(@TempDir Path dir) throws IOException {
         try (RunDirectory run = prepare(dir, RunDirectory.Mode.NEW)) {
             run.appendMetrics(metrics(1));
-            run.writeCheckpoint(1, net(1), vocabulary, config, CheckpointState.NONE);
+            run.writeCheckpoint(1, net(1), vocabulary, corpus, config, CheckpointState.NONE);
             // What a crash mid-checkpoint leaves: a temporary folder, and a folder without its state file.
             Files.createDirectories(dir.resolve("checkpoints/.epoch-000002.1234.tmp"));
             Files.createDirectories(dir.resolve("checkpoints/epoch-000003"));
@@ -89,7 +94,7 @@ class RunDirectoryTest {
     void aNewRunRefusesADirectoryWithAModelOrCheckpointsAndOverwriteClearsIt(@TempDir Path dir) throws IOException {
         try (RunDirectory run = prepare(dir, RunDirectory.Mode.NEW)) {
             run.appendMetrics(metrics(1));
-            run.writeCheckpoint(1, net(1), vocabulary, config, CheckpointState.NONE);
+            run.writeCheckpoint(1, net(1), vocabulary, corpus, config, CheckpointState.NONE);
         }
         RunDirectoryException e = assertThrows(RunDirectoryException.class, () -> prepare(dir, RunDirectory.Mode.NEW));
         assertTrue(e.getMessage().contains("checkpoints of an unfinished run"), e.getMessage());
@@ -121,7 +126,7 @@ class RunDirectoryTest {
             run.writeVocabulary(vocabulary);
             run.appendMetrics(metrics(1));
             run.writeModel(net(1));
-            run.writeCheckpoint(1, net(1), vocabulary, config, CheckpointState.NONE);
+            run.writeCheckpoint(1, net(1), vocabulary, corpus, config, CheckpointState.NONE);
         }
         try (var files = Files.walk(dir)) {
             List<String> odd = files.map(p -> p.getFileName().toString())
@@ -150,11 +155,11 @@ class RunDirectoryTest {
         String out = dev.lstmspark.io.FaultyFileSystem.uri(dir);
         try (RunDirectory run = RunDirectory.prepare(out, dev.lstmspark.io.FaultyFileSystem.configuration(), RunDirectory.Mode.NEW)) {
             run.appendMetrics(metrics(1));
-            run.writeCheckpoint(1, net(1), vocabulary, config, CheckpointState.NONE);
+            run.writeCheckpoint(1, net(1), vocabulary, corpus, config, CheckpointState.NONE);
             run.appendMetrics(metrics(2));
             dev.lstmspark.io.FaultyFileSystem.failAfter(3_000);
             dev.lstmspark.io.StorageException e = assertThrows(dev.lstmspark.io.StorageException.class,
-                    () -> run.writeCheckpoint(2, net(2), vocabulary, config, CheckpointState.NONE));
+                    () -> run.writeCheckpoint(2, net(2), vocabulary, corpus, config, CheckpointState.NONE));
             assertTrue(e.getMessage().endsWith(": No space left on device"), e.getMessage());
             dev.lstmspark.io.FaultyFileSystem.failAfter(Long.MAX_VALUE);
             assertEquals(List.of(1), run.checkpoints().epochs());

@@ -66,6 +66,16 @@ class BlockMomentumTest {
         assertEquals(workers * 1e-3, step, 1e-9, "a round moves the model as far as w rounds of plain averaging");
     }
 
+    /** A change to the network between epochs (a blow-up, a hand edit) is what the next epoch trains from. */
+    @Test
+    void anEpochStartsFromTheNetworksParameters() {
+        BlockMomentum bm = BlockMomentum.start(0.5, 1, true, vector(1, 1));
+        bm.update(bm.broadcast(), vector(2, 0));
+        bm.startFrom(vector(10, 10));
+        assertArrayEquals(new double[] {10, 10}, bm.weights().toDoubleVector(), 1e-12);
+        assertArrayEquals(new double[] {10.5, 9.5}, bm.broadcast().toDoubleVector(), 1e-12, "delta is kept");
+    }
+
     @Test
     void plainAveragingIsMomentumZeroWithBlockLearningRateOne() {
         assertTrue(BlockMomentum.isPlainAveraging(0, 1));

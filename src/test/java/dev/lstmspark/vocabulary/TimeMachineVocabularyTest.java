@@ -2,7 +2,13 @@ package dev.lstmspark.vocabulary;
 
 import dev.lstmspark.TestSupport;
 import dev.lstmspark.batches.EncodedCorpus;
+import dev.lstmspark.config.Preprocessing;
 import dev.lstmspark.config.TokenKind;
+import dev.lstmspark.config.CorpusFormat;
+import dev.lstmspark.corpus.Tokenizer;
+import dev.lstmspark.source.CorpusReader;
+import dev.lstmspark.source.CorpusRecords;
+import dev.lstmspark.source.CorpusSource;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
@@ -69,6 +75,38 @@ class TimeMachineVocabularyTest {
         int[] actual = collect(EncodedCorpus.encode(sc.textFile(crlfBom.toString(), 1), v));
         assertArrayEquals(expected, actual);
         assertEquals("the time machineby h g wellsi introduction".length(), actual.length);
+    }
+
+    /**
+     * The reader the runs use (explicit file list, fingerprint scan) gives d2l's tokens of the Time Machine exactly as
+     * the plain textFile did, so the README's figures still hold.
+     */
+    @Test
+    void theCorpusReaderGivesTheSameD2lTokensAsTextFile() {
+        String uri = "file:" + TestSupport.timeMachine().toAbsolutePath().normalize();
+        CorpusRecords read = CorpusReader.read(sc, new CorpusSource(uri, uri, CorpusFormat.TEXT, "text", ""));
+        JavaRDD<String> lines = sc.textFile(TestSupport.timeMachine().toString(), 4);
+        Vocabulary v = VocabularyCounter.build(read.records(), TokenKind.CHAR, 0);
+        assertEquals(VocabularyCounter.build(lines, TokenKind.CHAR, 0), v);
+        int[] viaReader = collect(EncodedCorpus.encode(read.records(), v));
+        read.unpersist();
+        assertEquals(170_580, viaReader.length);
+        assertArrayEquals(collect(EncodedCorpus.encode(lines, v)), viaReader);
+        assertEquals(3_208, read.fingerprint().records(), "the lines of the file, as wc -l counts them");
+    }
+
+    /** With max-vocab only the most frequent tokens reach the driver, and they are the full vocabulary's head. */
+    @Test
+    void maxVocabIsTheHeadOfTheFullVocabulary() {
+        JavaRDD<String> lines = sc.textFile(TestSupport.timeMachine().toString(), 4);
+        for (TokenKind kind : TokenKind.values()) {
+            Tokenizer tokenizer = new Tokenizer(Preprocessing.LOWER, kind);
+            Vocabulary full = VocabularyCounter.build(lines, tokenizer, 2, 0);
+            Vocabulary top = VocabularyCounter.build(lines, tokenizer, 2, 12);
+            assertEquals(12, top.size());
+            assertEquals(full.tokens().subList(0, 12), top.tokens());
+            assertEquals(Vocabulary.fromCounts(tokenizer, VocabularyCounter.countTokens(lines, tokenizer), 2, 12), top);
+        }
     }
 
     private static int[] collect(EncodedCorpus corpus) {
