@@ -14,5 +14,8 @@
  * <p>{@link dev.lstmspark.model.SavedModel} loads {@code model.zip}, {@code vocab.json} and
  * {@code config.properties} from a run directory on any Hadoop file system, and rejects a vocabulary whose size
  * does not match the network's output; {@link dev.lstmspark.model.ModelFileException} names the file and the fix.
+ * Before DL4J deserializes {@code model.zip}, {@link dev.lstmspark.model.ModelArchive} checks a private copy of it:
+ * only the entries {@code ModelSerializer} writes, class names only from DL4J, ND4J and this project, and a parameter
+ * count that matches the configuration and a sane cap, so a crafted file is refused instead of run.
  */
 package dev.lstmspark.model;
