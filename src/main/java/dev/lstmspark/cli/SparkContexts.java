@@ -1,5 +1,6 @@
 package dev.lstmspark.cli;
 
+import dev.lstmspark.security.Redaction;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.deploy.SparkHadoopUtil;
@@ -21,6 +22,8 @@ public final class SparkContexts {
         // Our own per-epoch lines report progress; Spark's console bar would interleave with them.
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.ui.enabled", "false");
+        // Wherever Spark prints its configuration, S3A's encryption key and the like are redacted as well.
+        conf.setIfMissing("spark.redaction.regex", Redaction.SPARK_REGEX);
         return conf;
     }
 
