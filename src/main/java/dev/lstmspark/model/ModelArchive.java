@@ -62,6 +62,10 @@ public final class ModelArchive {
     static final int MAX_JSON_DEPTH = 64;
     /** AMSGrad keeps three values per parameter, the most of DL4J's updaters (SGD none, Adam two). */
     static final int MAX_UPDATER_STATE_PER_PARAMETER = 3;
+    /** DL4J's loader reads each entry into one byte array. */
+    static final long MAX_ENTRY_BYTES = Integer.MAX_VALUE - 8;
+    /** The configuration and two arrays at their largest, stored uncompressed, plus the zip's own headers. */
+    static final long MAX_ARCHIVE_BYTES = MAX_CONFIGURATION_BYTES + 2 * MAX_ENTRY_BYTES + (1L << 20);
     /** ND4J's binary header is a few dozen bytes; its strings are data types and allocation modes. */
     private static final int MAX_HEADER_STRING = 32;
     /** Shape information of an array of rank r is 2r + 4 longs; ND4J arrays have at most rank 32. */
@@ -122,10 +126,9 @@ public final class ModelArchive {
         Path copy = Files.createTempFile("lstm-spark-model", ".zip");
         try {
             try (OutputStream out = Files.newOutputStream(copy)) {
-                long copied = copyAtMost(in, out, maxArchiveBytes());
-                if (copied > maxArchiveBytes()) {
-                    throw refuse(name, "is larger than the " + count(maxArchiveBytes()) + " bytes a model of "
-                            + count(MAX_PARAMETERS) + " parameters can need");
+                long copied = copyAtMost(in, out, MAX_ARCHIVE_BYTES);
+                if (copied > MAX_ARCHIVE_BYTES) {
+                    throw refuse(name, "is larger than the " + count(MAX_ARCHIVE_BYTES) + " bytes DL4J can load");
                 }
             }
             check(copy, name);
@@ -175,6 +178,10 @@ public final class ModelArchive {
                 } else {
                     long maxValues = entryName.equals(COEFFICIENTS) ? MAX_PARAMETERS : MAX_UPDATER_STATE_PER_PARAMETER * MAX_PARAMETERS;
                     ArrayHeader header = ArrayHeader.read(in, name, entryName, maxValues);
+                    if (header.entryBytes() > MAX_ENTRY_BYTES) {
+                        throw refuse(name, "has a " + entryName + " of " + count(header.entryBytes()) + " bytes, more than the "
+                                + count(MAX_ENTRY_BYTES) + " DL4J can load into one array");
+                    }
                     if (declared >= 0 && declared != header.entryBytes()) {
                         throw refuse(name, "declares " + entryName + " as " + count(declared) + " bytes, but its header describes "
                                 + count(header.entryBytes()));
@@ -276,8 +283,9 @@ public final class ModelArchive {
 
     /**
      * The parameters the configuration implies, computed by each layer's DL4J parameter initializer without
-     * allocating anything. Layer sizes are bounded first so that the initializers' products cannot overflow into a
-     * small, plausible count.
+     * allocating anything. The sizes of feed-forward layers (every recurrent and output layer) are bounded first, so
+     * that their initializers' products cannot overflow into a small, plausible count; whatever a count is, the only
+     * array DL4J allocates at its size is {@code coefficients.bin}'s, whose header must agree with it.
      */
     private static long parameters(String json, String name) {
         MultiLayerConfiguration conf;
@@ -438,11 +446,6 @@ public final class ModelArchive {
         String n = entryName.replace('\\', '/');
         return n.startsWith("/") || n.matches("^[A-Za-z]:.*") || n.equals("..") || n.startsWith("../") || n.endsWith("/..")
                 || n.contains("/../") || n.indexOf('\0') >= 0;
-    }
-
-    private static long maxArchiveBytes() {
-        // Every entry at its largest, as a stored (uncompressed) zip would hold them, plus the zip's own headers.
-        return MAX_CONFIGURATION_BYTES + (1 + MAX_UPDATER_STATE_PER_PARAMETER) * MAX_PARAMETERS * 8 + (1L << 20);
     }
 
     private static byte[] readAtMost(InputStream in, long max) throws IOException {

@@ -185,6 +185,10 @@ class ModelArchiveTest {
         assertRefused(zip(crafted), "has a coefficients.bin of " + String.format("%,d", 2 * lstmParameters)
                 + " parameters, but its configuration.json describes a network of " + String.format("%,d", lstmParameters));
 
+        // Below the cap in values, but as doubles more than DL4J reads into one array.
+        crafted.put(ModelArchive.COEFFICIENTS, arrayHeader(ModelArchive.MAX_PARAMETERS, "DOUBLE"));
+        assertRefused(zip(crafted), "has a coefficients.bin of 2,147,483,762 bytes, more than the 2,147,483,639 DL4J can load");
+
         crafted.put(ModelArchive.COEFFICIENTS, array(lstmParameters, "INT"));
         assertRefused(zip(crafted), "of 'INT' values; a network's parameters are floating point");
     }
