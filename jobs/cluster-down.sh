@@ -23,4 +23,6 @@ for f in "$cluster_dir"/pids/worker-*.pid; do [ -e "$f" ] && stop_pid_file "$f";
 for pid in $(pgrep -f -- "$cluster_dir/spark-home" || true); do kill -9 "$pid" 2>/dev/null || true; done
 stop_pid_file "$cluster_dir/pids/master.pid"
 rm -f "$cluster_dir/master.url"
+# A stopped cluster's secret opens nothing; the next cluster-up.sh makes a new one.
+rm -f "$cluster_dir/secret" "$cluster_dir/daemon.properties"
 echo "cluster in $cluster_dir stopped"

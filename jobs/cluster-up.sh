@@ -5,8 +5,16 @@
 #   jobs/cluster-up.sh [N_WORKERS]          (default 2; prints the master URL, e.g. spark://127.0.0.1:7077)
 #
 # Environment: LSTM_SPARK_CLUSTER_DIR (default target/cluster: pids/, logs/, work/ with executor logs),
-# SPARK_MASTER_PORT (7077), SPARK_MASTER_WEBUI_PORT (8080), SPARK_WORKER_CORES (1), SPARK_WORKER_MEMORY (3g).
+# SPARK_MASTER_PORT (7077), SPARK_MASTER_WEBUI_PORT (8080), SPARK_WORKER_CORES (1), SPARK_WORKER_MEMORY (3g),
+# LSTM_SPARK_RPC_ENCRYPTION (true: AES encryption of every connection, about 1% of an epoch's CPU as measured in
+# README "Security"; false: authentication only).
 # Idempotent: if this cluster is already up it only prints its URL. Stop it with jobs/cluster-down.sh.
+#
+# Security (Spark's is off by default): every start writes a fresh random secret to <cluster dir>/secret, readable
+# by its owner only, and the master and workers accept only connections that prove they know it
+# (spark.authenticate); jobs/submit.sh hands it to applications submitted to this master. The secret reaches the
+# daemons in <cluster dir>/daemon.properties, never on a command line. The master's REST submission server (which
+# cannot authenticate) is off, and the web UIs listen on loopback only, with their kill and decommission actions off.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -26,7 +34,32 @@ if alive "$cluster_dir/pids/master.pid"; then
 fi
 
 ensure_built
+# The secret, the logs and the executors' work folders are the owner's alone.
+umask 077
 mkdir -p "$cluster_dir/pids" "$cluster_dir/logs" "$cluster_dir/work"
+chmod 700 "$cluster_dir"
+
+# 32 random bytes as hex text. Spark uses a secret file's bytes, base64-encoded, as the secret (on Kubernetes, and
+# here through dev.lstmspark.security.StandaloneAuthentication), so the daemons get exactly that.
+secret_file="$cluster_dir/secret"
+rm -f "$secret_file"
+od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$secret_file"
+encryption="${LSTM_SPARK_RPC_ENCRYPTION:-true}"
+case "$encryption" in
+  true|false) ;;
+  *) echo "error: LSTM_SPARK_RPC_ENCRYPTION must be true or false, got '$encryption'" >&2; exit 2 ;;
+esac
+daemon_conf="$cluster_dir/daemon.properties"
+{
+  echo "spark.authenticate=true"
+  echo "spark.authenticate.secret=$(base64 -w0 < "$secret_file")"
+  echo "spark.network.crypto.enabled=$encryption"
+  # With encryption on, no client may fall back to the older SASL handshake, which would leave the connection plain.
+  echo "spark.network.crypto.saslFallback=$([ "$encryption" = true ] && echo false || echo true)"
+  echo "spark.master.rest.enabled=false"
+  echo "spark.ui.killEnabled=false"
+  echo "spark.master.ui.decommission.allow.mode=DENY"
+} > "$daemon_conf"
 # Workers launch executors with $SPARK_HOME/jars on the classpath; ours is empty and the submitted
 # application adds the project's classpath through spark.executor.extraClassPath (see jobs/submit.sh).
 use_empty_spark_home "$cluster_dir/spark-home"
@@ -45,7 +78,8 @@ wait_for_port() {
 }
 
 nohup java -Xmx512m $ADD_OPENS -cp "$classpath" org.apache.spark.deploy.master.Master \
-  --host 127.0.0.1 --port "$port" --webui-port "$webui_port" > "$cluster_dir/logs/master.log" 2>&1 &
+  --host 127.0.0.1 --port "$port" --webui-port "$webui_port" --properties-file "$daemon_conf" \
+  > "$cluster_dir/logs/master.log" 2>&1 &
 echo $! > "$cluster_dir/pids/master.pid"
 echo "$master_url" > "$cluster_dir/master.url"
 wait_for_port "$port"
@@ -53,7 +87,7 @@ wait_for_port "$port"
 for i in $(seq 1 "$workers"); do
   nohup java -Xmx512m $ADD_OPENS -cp "$classpath" org.apache.spark.deploy.worker.Worker \
     --host 127.0.0.1 --cores "$cores" --memory "$memory" --webui-port 0 \
-    --work-dir "$cluster_dir/work" "$master_url" > "$cluster_dir/logs/worker-$i.log" 2>&1 &
+    --work-dir "$cluster_dir/work" --properties-file "$daemon_conf" "$master_url" > "$cluster_dir/logs/worker-$i.log" 2>&1 &
   echo $! > "$cluster_dir/pids/worker-$i.pid"
 done
 

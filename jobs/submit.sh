@@ -11,6 +11,10 @@
 # class from the project's own Maven classpath (enough for standalone and local-cluster masters).
 # The application jar is the shaded target/lstm-spark-*-spark.jar (Spark itself is provided by the cluster);
 # it is built if missing. Set LSTM_SPARK_JAR to submit another build, e.g. one made with -Pcuda.
+#
+# Submitted to the master jobs/cluster-up.sh started (same LSTM_SPARK_CLUSTER_DIR), the application authenticates
+# with that cluster's secret file and encrypts its connections as the cluster does; the file's path, not the
+# secret, is on the command line. For other clusters pass Spark's settings yourself (see README, "Security").
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -21,9 +25,14 @@ case "${1:-}" in
   train|evaluate|generate) command="$1"; shift ;;
   *) command=train ;;
 esac
-has_master=false
-for a in "${submit_args[@]+"${submit_args[@]}"}"; do [ "$a" = "--master" ] && has_master=true; done
-if ! $has_master; then
+master=""
+previous=""
+for a in "${submit_args[@]+"${submit_args[@]}"}"; do
+  [ "$previous" = "--master" ] && master="$a"
+  case "$a" in --master=*) master="${a#--master=}" ;; esac
+  previous="$a"
+done
+if [ -z "$master" ]; then
   echo "error: --master URL is required (spark://host:7077, yarn, k8s://https://host:6443, local-cluster[2,1,2048])" >&2
   exit 2
 fi
@@ -64,6 +73,20 @@ if [ -n "$executor_blas" ]; then
   confs+=(--conf "spark.executorEnv.OPENBLAS_CORETYPE=$executor_blas"
           --conf "spark.yarn.appMasterEnv.OPENBLAS_CORETYPE=$executor_blas"
           --conf "spark.kubernetes.driverEnv.OPENBLAS_CORETYPE=$executor_blas")
+fi
+
+# The cluster jobs/cluster-up.sh started: its secret file (read by the driver, see StandaloneAuthentication) and its
+# encryption setting, which the application's own connections (driver and executors) must share.
+cluster_dir="${LSTM_SPARK_CLUSTER_DIR:-$PROJECT_DIR/target/cluster}"
+if [ -f "$cluster_dir/master.url" ] && [ "$master" = "$(cat "$cluster_dir/master.url")" ] && [ -f "$cluster_dir/secret" ]; then
+  encryption="$(sed -n 's/^spark.network.crypto.enabled=//p' "$cluster_dir/daemon.properties")"
+  fallback="$(sed -n 's/^spark.network.crypto.saslFallback=//p' "$cluster_dir/daemon.properties")"
+  confs+=(
+    --conf spark.authenticate=true
+    --conf "spark.authenticate.secret.file=$cluster_dir/secret"
+    --conf "spark.network.crypto.enabled=$encryption"
+    --conf "spark.network.crypto.saslFallback=$fallback"
+  )
 fi
 
 if [ -n "${SPARK_HOME:-}" ] && [ -x "$SPARK_HOME/bin/spark-submit" ]; then

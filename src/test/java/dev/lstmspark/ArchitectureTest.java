@@ -26,7 +26,7 @@ class ArchitectureTest {
     /** Bottom first: a package may use only the packages before it. */
     static final List<String> LAYERS = List.of("io", "config", "corpus", "source", "vocabulary", "batches", "model.gru",
             "model.fused", "model",
-            "executor", "evaluation", "generation", "training", "store", "report", "run", "bench", "cli");
+            "executor", "security", "evaluation", "generation", "training", "store", "report", "run", "bench", "cli");
 
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.lstmspark\\.([a-z]+(?:\\.[a-z]+)*)\\.[A-Z]");
 
@@ -82,7 +82,7 @@ class ArchitectureTest {
                 }
             }
         }
-        Set<String> allowed = Set.of("source", "vocabulary", "batches", "executor", "evaluation", "training", "run", "bench", "cli");
+        Set<String> allowed = Set.of("security", "source", "vocabulary", "batches", "executor", "evaluation", "training", "run", "bench", "cli");
         assertTrue(allowed.containsAll(usingSpark), "Spark used in " + usingSpark + ", allowed only in " + allowed);
     }
 }

@@ -1,5 +1,7 @@
 package dev.lstmspark.run;
 
+import dev.lstmspark.security.Redaction;
+import dev.lstmspark.security.StandaloneAuthentication;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.deploy.SparkHadoopUtil;
@@ -14,6 +16,8 @@ public final class SparkContexts {
     public static SparkConf conf(String appName, String master) {
         SparkConf conf = new SparkConf().setAppName(appName);
         conf.setIfMissing("spark.master", master);
+        // A standalone driver's secret from spark.authenticate.secret.file, which Spark reads only on Kubernetes.
+        StandaloneAuthentication.readSecretFile(conf);
         // DataSets and INDArrays travel between tasks: Kryo with ND4J's registrator serializes them compactly.
         conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
         conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
@@ -21,6 +25,8 @@ public final class SparkContexts {
         // Our own per-epoch lines report progress; Spark's console bar would interleave with them.
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.ui.enabled", "false");
+        // Wherever Spark prints its configuration, S3A's encryption key and the like are redacted as well.
+        conf.setIfMissing("spark.redaction.regex", Redaction.SPARK_REGEX);
         return conf;
     }
 
@@ -34,6 +40,8 @@ public final class SparkContexts {
     }
 
     public static JavaSparkContext create(String appName, String master) {
-        return new JavaSparkContext(conf(appName, master));
+        JavaSparkContext sc = new JavaSparkContext(conf(appName, master));
+        StandaloneAuthentication.requireRegistered(sc);
+        return sc;
     }
 }

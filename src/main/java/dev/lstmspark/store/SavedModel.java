@@ -3,6 +3,7 @@ package dev.lstmspark.store;
 import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.ConfigException;
 import dev.lstmspark.config.TrainConfig;
+import dev.lstmspark.model.ModelArchive;
 import dev.lstmspark.model.ModelFileException;
 import dev.lstmspark.source.CorpusProvenance;
 import dev.lstmspark.vocabulary.Vocabulary;
@@ -70,8 +71,12 @@ public record SavedModel(MultiLayerNetwork network, Vocabulary vocabulary, Train
             throw new ModelFileException(vocabFile + " cannot be read (" + e.getMessage() + "): restore it from the train run", e);
         }
         MultiLayerNetwork network;
-        try (InputStream in = fs.open(modelFile)) {
-            network = ModelSerializer.restoreMultiLayerNetwork(in, true);
+        // DL4J deserializes what the zip names; ModelArchive refuses anything a run directory should not hold first.
+        try (InputStream in = fs.open(modelFile);
+             ModelArchive.CheckedCopy checked = ModelArchive.checkedCopy(in, modelFile.toString())) {
+            network = ModelSerializer.restoreMultiLayerNetwork(checked.file(), true);
+        } catch (ModelFileException e) {
+            throw e;
         } catch (Exception e) {
             throw new ModelFileException(modelFile + " is not a readable DL4J model (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse(""))
