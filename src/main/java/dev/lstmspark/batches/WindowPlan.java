@@ -76,11 +76,22 @@ public abstract class WindowPlan implements Serializable {
         return 1;
     }
 
-    /** Minibatches this plan fills. */
+    /**
+     * Batches this plan fills: minibatches, or with {@link #chunksPerBatch} above 1 packed sequences of that many
+     * consecutive minibatches each (the last may be shorter).
+     */
     public abstract long numBatches();
 
     /** Windows this plan places into minibatches. */
     public abstract long numWindows();
+
+    /**
+     * Minibatch updates one epoch of this plan makes: its batches, or with sequences packed the minibatches in
+     * them (one per {@code batchSize} windows).
+     */
+    public long numMinibatches() {
+        return chunksPerBatch() == 1 ? numBatches() : numWindows() / batchSize;
+    }
 
     /** Calls {@code sink} for every placed window whose first token lies in {@code [from, to)}. */
     public abstract void forEachWindowStartingIn(long from, long to, WindowSink sink);

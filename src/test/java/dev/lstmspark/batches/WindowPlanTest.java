@@ -112,6 +112,11 @@ class WindowPlanTest {
         List<TokenBatch> single = InMemoryBatches.build(corpus, WindowPlan.sequential(0, 400, 4, 2, 1, 5, 1));
         List<TokenBatch> packed = InMemoryBatches.build(corpus, WindowPlan.sequential(0, 400, 4, 2, 3, 5, 1));
         assertEquals((single.size() + 2) / 3, packed.size());
+        // The packed plan counts its sequences as batches, but makes as many minibatch updates as the single one.
+        WindowPlan packedPlan = WindowPlan.sequential(0, 400, 4, 2, 3, 5, 1);
+        assertEquals(packed.size(), packedPlan.numBatches());
+        assertEquals(single.size(), packedPlan.numMinibatches());
+        assertEquals(single.size(), WindowPlan.sequential(0, 400, 4, 2, 1, 5, 1).numMinibatches());
         for (int i = 0; i < single.size(); i++) {
             TokenBatch p = packed.get(i / 3);
             for (int r = 0; r < 2; r++) {
