@@ -204,14 +204,14 @@ public final class Benchmark implements Callable<Integer> {
             setup.put("layers", config.layers());
             setup.put("cell", config.cell().name().toLowerCase(Locale.ROOT));
             setup.put("workers", workerCount);
-            setup.put("averaging_frequency", config.averagingFrequency());
+            setup.put("averaging_frequency", config.averagingFrequencyFor(workerCount));
             setup.put("sampling", config.sampling().name().toLowerCase(Locale.ROOT));
             setup.put("warmup_epochs", warmupEpochs);
             setup.put("epochs", epochs);
             try {
                 if (singleIterations > 0) {
                     int[] tokens = trainingTokens(data);
-                    result.set("single_jvm", singleJvm(config, SparkTrainer.epochPlan(config, 1, tokens.length), tokens,
+                    result.set("single_jvm", singleJvm(config, SparkTrainer.epochPlan(config, workerCount, 1, tokens.length), tokens,
                             data.vocabulary().size(), singleWarmup, singleIterations));
                 }
                 GemmBound bound = gemmIterations > 0 ? GemmBound.measure(config.cell(), config.batchSize(), config.numSteps(),
@@ -359,7 +359,7 @@ public final class Benchmark implements Callable<Integer> {
         o.put("tokens_per_sec_median", round(median(rates)));
         o.put("fit_tokens_per_sec_median", round(median(fitRates)));
         System.out.printf(Locale.ROOT, "(2) Spark %s, %d workers, parameter averaging every %d: %,.0f tokens/s whole epoch (median of %d), %,.0f tokens/s without validation%n",
-                sc.master(), workerCount, config.averagingFrequency(), median(rates), rates.size(), median(fitRates));
+                sc.master(), workerCount, config.averagingFrequencyFor(workerCount), median(rates), rates.size(), median(fitRates));
 
         // (3) Where the measured epochs' time went.
         Map<String, Double> before = warmupEpochs > 0 && warmupEpochs <= statsAfter.size()
@@ -487,7 +487,7 @@ public final class Benchmark implements Callable<Integer> {
     private static double timeBatching(JavaSparkContext sc, int workers, TrainConfig config, TrainingData data) {
         List<Double> times = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            WindowPlan plan = SparkTrainer.epochPlan(config, config.epochs() + 1 + i, data.trainTokens());
+            WindowPlan plan = SparkTrainer.epochPlan(config, workers, config.epochs() + 1 + i, data.trainTokens());
             long t0 = System.nanoTime();
             long count = MinibatchBuilder.build(data.corpus(), plan, workers).count();
             times.add((System.nanoTime() - t0) / 1e9);

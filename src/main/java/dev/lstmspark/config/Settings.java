@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -73,15 +74,20 @@ public final class Settings {
             Settings::wholeLong, v -> Long.toString(v), false);
     public static final Setting<Integer> WORKERS = integer("workers", 0, 0,
             "parallel workers for parameter averaging; 0 means Spark's default parallelism");
-    public static final Setting<Integer> AVERAGING_FREQUENCY = integer("averaging-frequency", 5, 1,
+    public static final Setting<OptionalInt> AVERAGING_FREQUENCY = new Setting<>("averaging-frequency", "auto",
             "minibatches each worker fits between parameter averages (with sequential sampling, also how many"
-                    + " consecutive minibatches carry the recurrent state)");
+                    + " consecutive minibatches carry the recurrent state); auto = " + TrainConfig.AUTO_MINIBATCHES_PER_ROUND
+                    + " / workers, at least 1 and at most " + TrainConfig.AUTO_MAX_AVERAGING_FREQUENCY,
+            Settings::averagingFrequency, v -> v.isPresent() ? Integer.toString(v.getAsInt()) : "auto", false);
     public static final Setting<OptionalDouble> BLOCK_MOMENTUM = new Setting<>("block-momentum", "auto",
             "block momentum between averaging rounds (BMUF): auto = 1 - 1/workers, or a number in [0, 1); 0 with"
                     + " block-lr 1 is plain parameter averaging",
             Settings::blockMomentum, v -> v.isPresent() ? Double.toString(v.getAsDouble()) : "auto", false);
-    public static final Setting<Double> BLOCK_LR = real("block-lr", "1", Settings::positive,
-            "block learning rate: the weight of each round's averaged update in block momentum (BMUF's zeta)");
+    public static final Setting<OptionalDouble> BLOCK_LR = new Setting<>("block-lr", "auto",
+            "block learning rate: the weight of each round's averaged update in block momentum (BMUF's zeta); auto ="
+                    + " " + TrainConfig.AUTO_BLOCK_LR + " while block momentum is on, 1 when it is 0 (one worker, or"
+                    + " plain averaging)",
+            Settings::blockLr, v -> v.isPresent() ? Double.toString(v.getAsDouble()) : "auto", false);
     public static final Setting<Boolean> BLOCK_NESTEROV = new Setting<>("block-nesterov", "true",
             "block momentum broadcasts the Nesterov look-ahead W + momentum * delta (true) or W (false)",
             Settings::bool, b -> Boolean.toString(b), false);
@@ -231,6 +237,34 @@ public final class Settings {
                     + ": at 1 or more the updates never decay and training diverges");
         }
         return OptionalDouble.of(value);
+    }
+
+    private static OptionalInt averagingFrequency(String key, String text) {
+        if (text.equalsIgnoreCase("auto")) {
+            return OptionalInt.empty();
+        }
+        int value;
+        try {
+            value = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be auto or a whole number, got '" + text + "'");
+        }
+        if (value < 1) {
+            throw new ConfigException(key + " must be auto or positive, got " + value);
+        }
+        return OptionalInt.of(value);
+    }
+
+    private static OptionalDouble blockLr(String key, String text) {
+        if (text.equalsIgnoreCase("auto")) {
+            return OptionalDouble.empty();
+        }
+        try {
+            Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be auto or a positive number, got '" + text + "'");
+        }
+        return OptionalDouble.of(positive(key, text));
     }
 
     private static OptionalDouble targetPerplexity(String key, String text) {

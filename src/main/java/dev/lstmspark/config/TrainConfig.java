@@ -6,6 +6,7 @@ import java.lang.reflect.RecordComponent;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.Properties;
 
 /**
@@ -39,9 +40,9 @@ public record TrainConfig(
         OptionalDouble targetPerplexity,
         long seed,
         int workers,
-        int averagingFrequency,
+        OptionalInt averagingFrequency,
         OptionalDouble blockMomentum,
-        double blockLr,
+        OptionalDouble blockLr,
         boolean blockNesterov,
         double valFraction,
         String out,
@@ -85,6 +86,42 @@ public record TrainConfig(
      */
     public double blockMomentumFor(int workers) {
         return blockMomentum.orElse(1.0 - 1.0 / Math.max(1, workers));
+    }
+
+    /**
+     * {@code averaging-frequency auto}: each round fits about this many minibatches over all workers. On the d2l
+     * setup with block momentum, 2 workers x 5, 4 x 5 and 8 x 2 minibatches per round kept epoch-10 training
+     * perplexity within 3.5% of one worker's; 8 x 5 fell 12% behind (README, Time to perplexity).
+     */
+    public static final int AUTO_MINIBATCHES_PER_ROUND = 20;
+
+    /** The most minibatches per worker {@code averaging-frequency auto} gives: d2l's setup was measured at 5. */
+    public static final int AUTO_MAX_AVERAGING_FREQUENCY = 5;
+
+    /**
+     * Minibatches each of {@code workers} workers fits between averages: the setting, or for {@code auto}
+     * {@link #AUTO_MINIBATCHES_PER_ROUND} / workers, at least 1 and at most {@link #AUTO_MAX_AVERAGING_FREQUENCY}.
+     */
+    public int averagingFrequencyFor(int workers) {
+        return averagingFrequency.orElse(Math.max(1, Math.min(AUTO_MAX_AVERAGING_FREQUENCY,
+                AUTO_MINIBATCHES_PER_ROUND / Math.max(1, workers))));
+    }
+
+    /**
+     * {@code block-lr auto} with more than one worker. BMUF's zeta = 1 with momentum 1 - 1/w moves the model
+     * about as far per round as w workers' steps would, in the steady state; on the d2l setup, epoch-10 training
+     * perplexity was still 2-10% behind one worker's at 2, 4 and 8 workers, and 1.5 brought 4 and 8 workers
+     * within 3.5% (README, Time to perplexity).
+     */
+    public static final double AUTO_BLOCK_LR = 1.5;
+
+    /**
+     * The block learning rate of a run with {@code workers} workers: the setting, or for {@code auto}
+     * {@link #AUTO_BLOCK_LR} while block momentum is on and 1 when it is off (one worker: plain SGD, as d2l;
+     * {@code block-momentum 0}: plain parameter averaging).
+     */
+    public double blockLrFor(int workers) {
+        return blockLr.orElse(blockMomentumFor(workers) > 0 ? AUTO_BLOCK_LR : 1.0);
     }
 
     /** The value of one setting. */

@@ -111,10 +111,11 @@ public final class PerplexityPlot {
     static String subtitle(TrainConfig config, int workers) {
         String corpus = config.corpus().replaceAll("/+$", "");
         corpus = corpus.substring(corpus.lastIndexOf('/') + 1);
-        int every = config.averagingFrequency();
+        int every = config.averagingFrequencyFor(workers);
         double momentum = config.blockMomentumFor(workers);
-        String block = momentum == 0 && config.blockLr() == 1 ? ""
-                : ", block momentum " + plain(momentum) + (config.blockLr() == 1 ? "" : " (block-lr " + plain(config.blockLr()) + ")");
+        double blockLr = config.blockLrFor(workers);
+        String block = momentum == 0 && blockLr == 1 ? ""
+                : ", block momentum " + plain(momentum) + (blockLr == 1 ? "" : " (block-lr " + plain(blockLr) + ")");
         return corpus + ", " + config.sampling().name().toLowerCase(Locale.ROOT) + " sampling, averaging every "
                 + every + " minibatch" + (every == 1 ? "" : "es") + block;
     }

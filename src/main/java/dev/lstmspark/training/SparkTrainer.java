@@ -76,8 +76,8 @@ public final class SparkTrainer implements AutoCloseable {
         this.sparkNet = new SparkDl4jMultiLayer(sc, network, trainingMaster());
         double momentum = config.blockMomentumFor(workers);
         this.blockMomentum = blockMomentum != null ? blockMomentum
-                : BlockMomentum.isPlainAveraging(momentum, config.blockLr()) ? null
-                : BlockMomentum.start(momentum, config.blockLr(), config.blockNesterov(), network.params());
+                : BlockMomentum.isPlainAveraging(momentum, config.blockLrFor(workers)) ? null
+                : BlockMomentum.start(momentum, config.blockLrFor(workers), config.blockNesterov(), network.params());
         this.validation = data.valTokens() > 0
                 ? MinibatchBuilder.build(data.corpus(), WindowPlan.inOrder(data.trainTokens(), data.valTokens(),
                         config.numSteps(), config.batchSize()), workers).persist(StorageLevel.MEMORY_AND_DISK_SER())
@@ -128,7 +128,7 @@ public final class SparkTrainer implements AutoCloseable {
         int vocabSize = data.vocabulary().size();
         TokenEncoding.Layout layout = RecurrentNetworks.layout(sparkNet.getNetwork());
         long start = System.nanoTime();
-        WindowPlan plan = epochPlan(config, epoch, data.trainTokens());
+        WindowPlan plan = epochPlan(config, workers, epoch, data.trainTokens());
         sc.setJobGroup("epoch-" + epoch, "epoch " + epoch + "/" + config.epochs() + " - fit", false);
         JavaRDD<TokenBatch> minibatches = MinibatchBuilder.build(data.corpus(), plan, workers)
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
@@ -142,7 +142,7 @@ public final class SparkTrainer implements AutoCloseable {
             blockMomentum.startFrom(sparkNet.getNetwork().params());
         }
         try {
-            long perRound = (long) workers * dataSetsPerRound(config);
+            long perRound = (long) workers * dataSetsPerRound(config, workers);
             for (long first = 0; first < plan.numBatches(); first += perRound) {
                 long from = first;
                 long to = Math.min(plan.numBatches(), first + perRound);
@@ -224,10 +224,10 @@ public final class SparkTrainer implements AutoCloseable {
     }
 
     /** The epoch's windows over the training head: d2l random sampling, or sequential streams for truncated BPTT. */
-    public static WindowPlan epochPlan(TrainConfig config, int epoch, long trainTokens) {
+    public static WindowPlan epochPlan(TrainConfig config, int workers, int epoch, long trainTokens) {
         if (config.sampling() == Sampling.SEQUENTIAL) {
             return WindowPlan.sequential(0, trainTokens, config.numSteps(), config.batchSize(),
-                    minibatchesPerSequence(config), config.seed(), epoch);
+                    minibatchesPerSequence(config, workers), config.seed(), epoch);
         }
         return WindowPlan.random(0, trainTokens, config.numSteps(), config.batchSize(), config.seed(), epoch);
     }
@@ -237,16 +237,16 @@ public final class SparkTrainer implements AutoCloseable {
      * worker's whole averaging round (its states cannot be averaged with the other workers'), packed into one
      * sequence that truncated BPTT walks through; with random sampling every minibatch starts afresh.
      */
-    static int minibatchesPerSequence(TrainConfig config) {
-        return config.sampling() == Sampling.SEQUENTIAL ? config.averagingFrequency() : 1;
+    static int minibatchesPerSequence(TrainConfig config, int workers) {
+        return config.sampling() == Sampling.SEQUENTIAL ? config.averagingFrequencyFor(workers) : 1;
     }
 
     /**
      * DataSets each worker fits between averages, the {@code averagingFrequency} DL4J's training master counts:
      * {@code averaging-frequency} minibatches in DataSets of {@link #minibatchesPerSequence} each.
      */
-    static int dataSetsPerRound(TrainConfig config) {
-        return config.averagingFrequency() / minibatchesPerSequence(config);
+    static int dataSetsPerRound(TrainConfig config, int workers) {
+        return config.averagingFrequencyFor(workers) / minibatchesPerSequence(config, workers);
     }
 
     /**
@@ -256,7 +256,7 @@ public final class SparkTrainer implements AutoCloseable {
     private ParameterAveragingTrainingMaster trainingMaster() {
         return new ParameterAveragingTrainingMaster.Builder(workers, config.batchSize())
                 .batchSizePerWorker(config.batchSize())
-                .averagingFrequency(dataSetsPerRound(config))
+                .averagingFrequency(dataSetsPerRound(config, workers))
                 .workerPrefetchNumBatches(2)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .storageLevel(null)

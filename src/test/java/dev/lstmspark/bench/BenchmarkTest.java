@@ -47,7 +47,7 @@ class BenchmarkTest {
         assertEquals(0, b.singleIterations);
         TrainConfig config = b.config();
         assertEquals("c.txt", config.corpus());
-        assertEquals(10, config.averagingFrequency());
+        assertEquals(10, config.averagingFrequencyFor(2));
         assertEquals(CellType.GRU, config.cell());
     }
 

@@ -43,7 +43,7 @@ class CliTest {
             "--tokens|bytes|tokens must be one of [char, word]",
             "--sampling|x|sampling must be one of [random, sequential]",
             "--clip|-1|clip must be 0 (off) or greater",
-            "--averaging-frequency|0|averaging-frequency must be positive",
+            "--averaging-frequency|0|averaging-frequency must be auto or positive",
             "--bogus|1|Unknown options: '--bogus'",
             "--config|conf/missing.properties|config file conf/missing.properties does not exist"})
     void invalidTrainFlagFailsNamingIt(String flag, String value, String message, @TempDir Path dir) {
@@ -217,7 +217,7 @@ class CliTest {
                 "--epochs", "2", "--out", out.toString(), "--master", "local[1]");
         assertEquals(Main.USAGE_ERROR, other.exitCode(), other.err());
         assertTrue(other.err().contains("--resume on 1 workers, but the run in " + out + " trained on 2 (workers 0 takes Spark's"
-                + " default parallelism, which differs here), and block momentum auto is 1 - 1/workers: resume with --workers 2"),
+                + " default parallelism, which differs here), and block-momentum and block-lr auto depend on the workers: resume with --workers 2"),
                 other.err());
     }
 

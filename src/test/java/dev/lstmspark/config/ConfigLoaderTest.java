@@ -80,7 +80,7 @@ class ConfigLoaderTest {
             "tokens|byte|tokens must be one of [char, word], got 'byte'",
             "sampling|shuffled|sampling must be one of [random, sequential]",
             "workers|-1|workers must be at least 0",
-            "averaging-frequency|0|averaging-frequency must be positive",
+            "averaging-frequency|0|averaging-frequency must be auto or positive",
             "min-freq|-2|min-freq must be at least 0",
             "seed|x|seed must be a whole number",
             "plot-scale|cubic|plot-scale must be one of [linear, log], got 'cubic'",
@@ -111,6 +111,37 @@ class ConfigLoaderTest {
     void missingConfigFileIsNamed() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("conf/nope.properties"), Map.of()));
         assertTrue(e.getMessage().contains("conf/nope.properties"), e.getMessage());
+    }
+
+    @Test
+    void blockMomentumAndBlockLrAutoFollowTheWorkers() {
+        TrainConfig auto = ConfigLoader.load(null, Map.of());
+        assertEquals(0.0, auto.blockMomentumFor(1), "one worker: plain SGD");
+        assertEquals(1.0, auto.blockLrFor(1));
+        assertEquals(0.5, auto.blockMomentumFor(2));
+        assertEquals(TrainConfig.AUTO_BLOCK_LR, auto.blockLrFor(2));
+        assertEquals(0.875, auto.blockMomentumFor(8));
+        assertEquals(TrainConfig.AUTO_BLOCK_LR, auto.blockLrFor(8));
+        TrainConfig plain = ConfigLoader.load(null, Map.of("block-momentum", "0"));
+        assertEquals(1.0, plain.blockLrFor(8), "block-momentum 0 alone is plain averaging");
+        assertEquals(0.7, ConfigLoader.load(null, Map.of("block-lr", "0.7")).blockLrFor(1), "a number is taken as given");
+        for (String bad : List.of("0", "-1", "fast", "NaN")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of("block-lr", bad)));
+            assertTrue(e.getMessage().startsWith("block-lr "), e.getMessage());
+        }
+    }
+
+    @Test
+    void averagingFrequencyAutoKeepsAboutTwentyMinibatchesPerRound() {
+        TrainConfig auto = ConfigLoader.load(null, Map.of());
+        assertEquals(List.of(5, 5, 5, 5, 4, 2, 1, 1),
+                java.util.stream.IntStream.of(1, 2, 3, 4, 5, 8, 16, 64).map(auto::averagingFrequencyFor).boxed().toList());
+        assertEquals(3, ConfigLoader.load(null, Map.of("averaging-frequency", "3")).averagingFrequencyFor(8));
+        for (String bad : List.of("0", "-2", "often", "2.5")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.load(null, Map.of("averaging-frequency", bad)));
+            assertTrue(e.getMessage().startsWith("averaging-frequency must be auto or"), e.getMessage());
+        }
     }
 
     @Test

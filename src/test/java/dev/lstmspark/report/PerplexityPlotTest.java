@@ -78,7 +78,7 @@ class PerplexityPlotTest {
         assertEquals("word GRU hidden 128 x 2, 16 x 20, lr 0.5, no clipping, 1 worker",
                 PerplexityPlot.title(ReportFixtures.with(Map.of("tokens", "word", "hidden", "128", "layers", "2",
                         "cell", "gru", "batch-size", "16", "num-steps", "20", "lr", "0.5", "clip", "0")), 1));
-        assertEquals("timemachine.txt, random sampling, averaging every 5 minibatches, block momentum 0.5",
+        assertEquals("timemachine.txt, random sampling, averaging every 5 minibatches, block momentum 0.5 (block-lr 1.5)",
                 PerplexityPlot.subtitle(ReportFixtures.defaults(), 2));
         assertEquals("timemachine.txt, random sampling, averaging every 5 minibatches",
                 PerplexityPlot.subtitle(ReportFixtures.defaults(), 1), "one worker: block momentum auto is 0");

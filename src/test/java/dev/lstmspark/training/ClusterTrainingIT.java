@@ -48,7 +48,7 @@ class ClusterTrainingIT {
         long expectedMinibatches;
         try (JavaSparkContext sc = new JavaSparkContext(SparkContexts.conf("count", "local[1]"))) {
             TrainingData data = TrainingData.load(sc, corpus.toUri().toString(), corpus.toString(), config);
-            expectedMinibatches = SparkTrainer.epochPlan(config, 1, data.trainTokens()).numMinibatches();
+            expectedMinibatches = SparkTrainer.epochPlan(config, 2, 1, data.trainTokens()).numMinibatches();
             data.corpus().unpersist();
         }
         for (int e = 0; e < config.epochs(); e++) {
