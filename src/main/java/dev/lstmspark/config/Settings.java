@@ -80,8 +80,8 @@ public final class Settings {
                     + " / workers, at least 1 and at most " + TrainConfig.AUTO_MAX_AVERAGING_FREQUENCY,
             Settings::averagingFrequency, v -> v.isPresent() ? Integer.toString(v.getAsInt()) : "auto", false);
     public static final Setting<OptionalDouble> BLOCK_MOMENTUM = new Setting<>("block-momentum", "auto",
-            "block momentum between averaging rounds (BMUF): auto = 1 - 1/workers, or a number in [0, 1); 0 with"
-                    + " block-lr 1 is plain parameter averaging",
+            "block momentum between averaging rounds (BMUF): auto = 1 - 1/workers, or a number in [0, 1); 0 (with"
+                    + " block-lr auto or 1) is plain parameter averaging",
             Settings::blockMomentum, v -> v.isPresent() ? Double.toString(v.getAsDouble()) : "auto", false);
     public static final Setting<OptionalDouble> BLOCK_LR = new Setting<>("block-lr", "auto",
             "block learning rate: the weight of each round's averaged update in block momentum (BMUF's zeta); auto ="
