@@ -75,10 +75,14 @@ public final class Settings {
     public static final Setting<Integer> WORKERS = integer("workers", 0, 0,
             "parallel workers for parameter averaging; 0 means Spark's default parallelism");
     public static final Setting<OptionalInt> AVERAGING_FREQUENCY = new Setting<>("averaging-frequency", "auto",
-            "minibatches each worker fits between parameter averages (with sequential sampling, also how many"
-                    + " consecutive minibatches carry the recurrent state); auto = " + TrainConfig.AUTO_MINIBATCHES_PER_ROUND
+            "minibatches each worker fits between parameter averages; auto = " + TrainConfig.AUTO_MINIBATCHES_PER_ROUND
                     + " / workers, at least 1 and at most " + TrainConfig.AUTO_MAX_AVERAGING_FREQUENCY,
             Settings::averagingFrequency, v -> v.isPresent() ? Integer.toString(v.getAsInt()) : "auto", false);
+    public static final Setting<OptionalInt> STATE_MINIBATCHES = new Setting<>("state-minibatches", "auto",
+            "with sequential sampling: consecutive minibatches one recurrent state runs through before it is reset;"
+                    + " auto = a worker's whole averaging round, the most it can be (workers' states are not averaged);"
+                    + " must divide averaging-frequency",
+            Settings::stateMinibatches, v -> v.isPresent() ? Integer.toString(v.getAsInt()) : "auto", false);
     public static final Setting<OptionalDouble> BLOCK_MOMENTUM = new Setting<>("block-momentum", "auto",
             "block momentum between averaging rounds (BMUF): auto = 1 - 1/workers, or a number in [0, 1); 0 (with"
                     + " block-lr auto or 1) is plain parameter averaging",
@@ -117,7 +121,7 @@ public final class Settings {
     /** Every setting, in {@link TrainConfig}'s component order, which is also the README's. */
     public static final List<Setting<?>> ALL = List.of(CORPUS, CORPUS_FORMAT, TEXT_COLUMN, ORDER_COLUMN, PREPROCESS,
             TOKENS, MIN_FREQ, MAX_VOCAB, BATCH_SIZE, NUM_STEPS, SAMPLING, HIDDEN, LAYERS, CELL, KERNELS, FORGET_GATE_BIAS,
-            INIT_STD, LR, CLIP, EPOCHS, TARGET_PERPLEXITY, SEED, WORKERS, AVERAGING_FREQUENCY, BLOCK_MOMENTUM, BLOCK_LR,
+            INIT_STD, LR, CLIP, EPOCHS, TARGET_PERPLEXITY, SEED, WORKERS, AVERAGING_FREQUENCY, STATE_MINIBATCHES, BLOCK_MOMENTUM, BLOCK_LR,
             BLOCK_NESTEROV,
             VAL_FRACTION,
             OUT, MASTER, SAMPLE_PREFIXES, SAMPLE_LENGTH, SAMPLE_EVERY, CHECKPOINT_EVERY, KEEP, PLOT_SCALE);
@@ -151,10 +155,27 @@ public final class Settings {
             throw new ConfigException("order-column " + config.orderColumn() + " applies to tables, but corpus-format text"
                     + " is read in the order of its files and lines: drop order-column, or set corpus-format");
         }
+        if (config.stateMinibatches().isPresent() && config.sampling() != Sampling.SEQUENTIAL) {
+            throw new ConfigException("state-minibatches " + config.stateMinibatches().getAsInt() + " applies to sampling"
+                    + " sequential; with random sampling every minibatch starts from a zero state: drop it, or set"
+                    + " sampling sequential");
+        }
+        if (config.stateMinibatches().isPresent() && config.averagingFrequency().isPresent()
+                && config.averagingFrequency().getAsInt() % config.stateMinibatches().getAsInt() != 0) {
+            throw new ConfigException(stateDoesNotDivide(config.stateMinibatches().getAsInt(),
+                    config.averagingFrequency().getAsInt(), false));
+        }
         if (config.cell() == CellType.GRU && config.forgetGateBias() != 0) {
             throw new ConfigException("forget-gate-bias " + java.math.BigDecimal.valueOf(config.forgetGateBias()).stripTrailingZeros().toPlainString()
                     + " applies only to cell lstm: a GRU has no forget gate; remove it or set it to 0");
         }
+    }
+
+    /** The one line for a state-minibatches that does not divide the (set or auto) averaging frequency. */
+    public static String stateDoesNotDivide(int state, int averagingFrequency, boolean auto) {
+        return "state-minibatches " + state + " must divide averaging-frequency " + averagingFrequency
+                + (auto ? " (auto for these workers)" : "") + ": a recurrent state cannot outlive an averaging round;"
+                + " choose a divisor of " + averagingFrequency + (auto ? ", or set averaging-frequency" : "");
     }
 
     private static Map<String, Setting<?>> byKey() {
@@ -237,6 +258,10 @@ public final class Settings {
                     + ": at 1 or more the updates never decay and training diverges");
         }
         return OptionalDouble.of(value);
+    }
+
+    private static OptionalInt stateMinibatches(String key, String text) {
+        return averagingFrequency(key, text);
     }
 
     private static OptionalInt averagingFrequency(String key, String text) {

@@ -41,6 +41,7 @@ public record TrainConfig(
         long seed,
         int workers,
         OptionalInt averagingFrequency,
+        OptionalInt stateMinibatches,
         OptionalDouble blockMomentum,
         OptionalDouble blockLr,
         boolean blockNesterov,

@@ -104,9 +104,8 @@ public final class PerplexityPlot {
     }
 
     /**
-     * The settings that say where the numbers come from: corpus, sampling, how often workers average (with
-     * sequential sampling each worker's averaging round is one stream of that many minibatches: the same count)
-     * and the block momentum between averages, when it is on.
+     * The settings that say where the numbers come from: corpus, sampling, how often workers average and the
+     * block momentum between averages, when it is on.
      */
     static String subtitle(TrainConfig config, int workers) {
         String corpus = config.corpus().replaceAll("/+$", "");

@@ -4,7 +4,9 @@ import dev.lstmspark.batches.MinibatchBuilder;
 import dev.lstmspark.batches.TokenBatch;
 import dev.lstmspark.batches.TokenEncoding;
 import dev.lstmspark.batches.WindowPlan;
+import dev.lstmspark.config.ConfigException;
 import dev.lstmspark.config.Sampling;
+import dev.lstmspark.config.Settings;
 import dev.lstmspark.config.TrainConfig;
 import dev.lstmspark.evaluation.Perplexity;
 import dev.lstmspark.evaluation.PerplexityEvaluator;
@@ -233,12 +235,23 @@ public final class SparkTrainer implements AutoCloseable {
     }
 
     /**
-     * Consecutive minibatches one recurrent state runs through before it is reset: with sequential sampling a
-     * worker's whole averaging round (its states cannot be averaged with the other workers'), packed into one
-     * sequence that truncated BPTT walks through; with random sampling every minibatch starts afresh.
+     * Consecutive minibatches one recurrent state runs through before it is reset, packed into one sequence that
+     * truncated BPTT walks through: with sequential sampling {@code state-minibatches}, by default a worker's
+     * whole averaging round (its states cannot be averaged with the other workers', so a state never outlives a
+     * round); with random sampling every minibatch starts afresh.
+     *
+     * @throws ConfigException when {@code state-minibatches} does not divide the averaging frequency
      */
     static int minibatchesPerSequence(TrainConfig config, int workers) {
-        return config.sampling() == Sampling.SEQUENTIAL ? config.averagingFrequencyFor(workers) : 1;
+        if (config.sampling() != Sampling.SEQUENTIAL) {
+            return 1;
+        }
+        int round = config.averagingFrequencyFor(workers);
+        int state = config.stateMinibatches().orElse(round);
+        if (round % state != 0) {
+            throw new ConfigException(Settings.stateDoesNotDivide(state, round, config.averagingFrequency().isEmpty()));
+        }
+        return state;
     }
 
     /**

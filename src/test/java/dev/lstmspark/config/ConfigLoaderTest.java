@@ -145,6 +145,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void stateMinibatchesIsForSequentialSamplingAndDividesTheRound() {
+        ConfigException random = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("state-minibatches", "2")));
+        assertTrue(random.getMessage().startsWith("state-minibatches 2 applies to sampling sequential"), random.getMessage());
+        ConfigException divide = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("sampling", "sequential", "averaging-frequency", "5", "state-minibatches", "2")));
+        assertEquals("state-minibatches 2 must divide averaging-frequency 5: a recurrent state cannot outlive an"
+                + " averaging round; choose a divisor of 5", divide.getMessage());
+        assertEquals(2, ConfigLoader.load(null, Map.of("sampling", "sequential", "averaging-frequency", "6",
+                "state-minibatches", "2")).stateMinibatches().getAsInt());
+    }
+
+    @Test
     void cellIsLstmUnlessGruIsAsked() {
         assertEquals(CellType.LSTM, ConfigLoader.load(null, Map.of()).cell());
         TrainConfig gru = ConfigLoader.load(null, Map.of("cell", "GRU"));

@@ -9,6 +9,7 @@ import dev.lstmspark.store.RunLayout;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A few epochs through Spark local[2] with two workers learn a small, highly regular corpus. */
@@ -68,5 +71,44 @@ class SparkTrainingTest {
         String stdout = printed.toString(StandardCharsets.UTF_8);
         assertTrue(stdout.contains("the quick brown fox"), stdout);
         assertTrue(Files.readString(out.resolve(RunLayout.SAMPLES)).contains("epoch " + config.epochs()));
+    }
+
+    /**
+     * The two things a worker's round used to mean under sequential sampling, set apart: {@code state-minibatches}
+     * equal to the averaging frequency is the default, to the bit; a shorter state trains the same minibatches
+     * but resets the state more often, so the losses differ.
+     */
+    @Test
+    void stateMinibatchesSplitsTheRoundIntoShorterStatesOfTheSameMinibatches(@TempDir Path dir) throws IOException {
+        Path corpus = TestSupport.pangramCorpus(dir, 15);
+        List<List<JsonNode>> runs = new java.util.ArrayList<>();
+        for (String state : List.of("auto", "4", "2")) {
+            Path out = dir.resolve("state-" + state);
+            TrainConfig config = TestSupport.smokeConfig(corpus, out, "sampling", "sequential", "epochs", "2",
+                    "averaging-frequency", "4", "state-minibatches", state);
+            TestSupport.train(sc, config, out, new java.io.PrintWriter(new java.io.StringWriter()));
+            runs.add(TestSupport.readMetrics(out));
+        }
+        for (int e = 0; e < 2; e++) {
+            assertEquals(runs.get(0).get(e).get("train_perplexity").asDouble(), runs.get(1).get(e).get("train_perplexity").asDouble());
+            assertEquals(runs.get(0).get(e).get("minibatches").asLong(), runs.get(2).get(e).get("minibatches").asLong());
+            assertEquals(runs.get(0).get(e).get("tokens").asLong(), runs.get(2).get(e).get("tokens").asLong());
+        }
+        assertNotEquals(runs.get(0).get(1).get("train_perplexity").asDouble(), runs.get(2).get(1).get("train_perplexity").asDouble());
+    }
+
+    @Test
+    void stateMinibatchesMustDivideTheRoundItLivesIn() {
+        TrainConfig auto = dev.lstmspark.config.ConfigLoader.load(null, java.util.Map.of("sampling", "sequential",
+                "state-minibatches", "5"));
+        assertEquals(5, SparkTrainer.minibatchesPerSequence(auto, 2), "auto averaging frequency at 2 workers is 5");
+        dev.lstmspark.config.ConfigException e = assertThrows(dev.lstmspark.config.ConfigException.class,
+                () -> SparkTrainer.minibatchesPerSequence(auto, 8));
+        assertEquals("state-minibatches 5 must divide averaging-frequency 2 (auto for these workers): a recurrent state"
+                + " cannot outlive an averaging round; choose a divisor of 2, or set averaging-frequency", e.getMessage());
+        TrainConfig random = dev.lstmspark.config.ConfigLoader.load(null, java.util.Map.of());
+        assertEquals(1, SparkTrainer.minibatchesPerSequence(random, 2), "random sampling: every minibatch starts afresh");
+        assertEquals(1, SparkTrainer.dataSetsPerRound(dev.lstmspark.config.ConfigLoader.load(null,
+                java.util.Map.of("sampling", "sequential")), 2), "by default a worker's round is one state");
     }
 }
