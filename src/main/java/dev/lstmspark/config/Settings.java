@@ -74,15 +74,13 @@ public final class Settings {
             Settings::wholeLong, v -> Long.toString(v), false);
     public static final Setting<Integer> WORKERS = integer("workers", 0, 0,
             "parallel workers for parameter averaging; 0 means Spark's default parallelism");
-    public static final Setting<OptionalInt> AVERAGING_FREQUENCY = new Setting<>("averaging-frequency", "auto",
+    public static final Setting<OptionalInt> AVERAGING_FREQUENCY = autoOrPositive("averaging-frequency",
             "minibatches each worker fits between parameter averages; auto = " + TrainConfig.AUTO_MINIBATCHES_PER_ROUND
-                    + " / workers, at least 1 and at most " + TrainConfig.AUTO_MAX_AVERAGING_FREQUENCY,
-            Settings::averagingFrequency, v -> v.isPresent() ? Integer.toString(v.getAsInt()) : "auto", false);
-    public static final Setting<OptionalInt> STATE_MINIBATCHES = new Setting<>("state-minibatches", "auto",
+                    + " / workers, at least 1 and at most " + TrainConfig.AUTO_MAX_AVERAGING_FREQUENCY);
+    public static final Setting<OptionalInt> STATE_MINIBATCHES = autoOrPositive("state-minibatches",
             "with sequential sampling: consecutive minibatches one recurrent state runs through before it is reset;"
                     + " auto = a worker's whole averaging round, the most it can be (workers' states are not averaged);"
-                    + " must divide averaging-frequency",
-            Settings::stateMinibatches, v -> v.isPresent() ? Integer.toString(v.getAsInt()) : "auto", false);
+                    + " must divide averaging-frequency");
     public static final Setting<OptionalDouble> BLOCK_MOMENTUM = new Setting<>("block-momentum", "auto",
             "block momentum between averaging rounds (BMUF): auto = 1 - 1/workers, or a number in [0, 1); 0 (with"
                     + " block-lr auto or 1) is plain parameter averaging",
@@ -260,24 +258,23 @@ public final class Settings {
         return OptionalDouble.of(value);
     }
 
-    private static OptionalInt stateMinibatches(String key, String text) {
-        return averagingFrequency(key, text);
-    }
-
-    private static OptionalInt averagingFrequency(String key, String text) {
-        if (text.equalsIgnoreCase("auto")) {
-            return OptionalInt.empty();
-        }
-        int value;
-        try {
-            value = Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key + " must be auto or a whole number, got '" + text + "'");
-        }
-        if (value < 1) {
-            throw new ConfigException(key + " must be auto or positive, got " + value);
-        }
-        return OptionalInt.of(value);
+    /** A whole-number setting, default {@code auto} (empty: the run derives it), that must otherwise be positive. */
+    private static Setting<OptionalInt> autoOrPositive(String key, String description) {
+        return new Setting<>(key, "auto", description, (k, text) -> {
+            if (text.equalsIgnoreCase("auto")) {
+                return OptionalInt.empty();
+            }
+            int value;
+            try {
+                value = Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(k + " must be auto or a whole number, got '" + text + "'");
+            }
+            if (value < 1) {
+                throw new ConfigException(k + " must be auto or positive, got " + value);
+            }
+            return OptionalInt.of(value);
+        }, v -> v.isPresent() ? Integer.toString(v.getAsInt()) : "auto", false);
     }
 
     private static OptionalDouble blockLr(String key, String text) {
