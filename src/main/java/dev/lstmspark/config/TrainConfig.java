@@ -110,9 +110,9 @@ public record TrainConfig(
 
     /**
      * {@code block-lr auto} with more than one worker. BMUF's zeta = 1 with momentum 1 - 1/w moves the model
-     * about as far per round as w workers' steps would, in the steady state; on the d2l setup, epoch-10 training
-     * perplexity was still 2-10% behind one worker's at 2, 4 and 8 workers, and 1.5 brought 4 and 8 workers
-     * within 3.5% (README, Time to perplexity).
+     * about as far per round as w workers' steps would, in the steady state; on the d2l setup it left epoch-10
+     * training perplexity 2% behind one worker's at 2 workers, 10% at 4 and 12-22% at 8; 1.5, with
+     * {@code averaging-frequency auto}, brought 2, 4 and 8 workers within 3.5% (README, Time to perplexity).
      */
     public static final double AUTO_BLOCK_LR = 1.5;
 

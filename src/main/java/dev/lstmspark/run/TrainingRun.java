@@ -298,7 +298,8 @@ public final class TrainingRun {
         if (trainedWith != workers) {
             throw new ConfigException("--resume on " + workers + " workers, but the run in " + run.path() + " trained on "
                     + trainedWith + (config.workers() == 0 ? " (workers 0 takes Spark's default parallelism, which differs here)" : "")
-                    + ", and block-momentum and block-lr auto depend on the workers: resume with --workers " + trainedWith);
+                    + ", and averaging-frequency, block-momentum and block-lr auto depend on the workers: resume with --workers "
+                    + trainedWith);
         }
         if (checkpoint.epoch() >= config.epochs()) {
             LOG.info("the checkpoint is already at epoch {} of {}: nothing left to train", checkpoint.epoch(), config.epochs());

@@ -217,7 +217,7 @@ class CliTest {
                 "--epochs", "2", "--out", out.toString(), "--master", "local[1]");
         assertEquals(Main.USAGE_ERROR, other.exitCode(), other.err());
         assertTrue(other.err().contains("--resume on 1 workers, but the run in " + out + " trained on 2 (workers 0 takes Spark's"
-                + " default parallelism, which differs here), and block-momentum and block-lr auto depend on the workers: resume with --workers 2"),
+                + " default parallelism, which differs here), and averaging-frequency, block-momentum and block-lr auto depend on the workers: resume with --workers 2"),
                 other.err());
     }
 
