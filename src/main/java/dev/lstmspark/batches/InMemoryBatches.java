@@ -20,7 +20,7 @@ public final class InMemoryBatches {
             byBatch.computeIfAbsent(batch, b -> new ArrayList<>()).add(new TokenWindow(row, chunk, window));
         });
         List<TokenBatch> batches = new ArrayList<>();
-        byBatch.forEach((id, windows) -> batches.add(TokenBatch.assemble(id, windows)));
+        byBatch.forEach((id, windows) -> batches.add(TokenBatch.assemble(id, windows, plan.contextChunks(id))));
         return batches;
     }
 }

@@ -25,6 +25,6 @@ public final class MinibatchBuilder {
                 }, true)
                 .mapToPair(pair -> pair)
                 .groupByKey(new HashPartitioner(Math.max(1, numPartitions)))
-                .map(group -> TokenBatch.assemble(group._1(), group._2()));
+                .map(group -> TokenBatch.assemble(group._1(), group._2(), plan.contextChunks(group._1())));
     }
 }

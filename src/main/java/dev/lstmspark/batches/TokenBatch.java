@@ -13,19 +13,27 @@ import java.util.List;
 
 /**
  * One minibatch as token indices: {@code rows} sequences of {@code steps + 1} tokens, where step {@code t}
- * has input {@code tokens[t]} and label {@code tokens[t + 1]}.
+ * has input {@code tokens[t]} and label {@code tokens[t + 1]}. The first {@link #contextSteps} steps are
+ * context only: they run the recurrent state through the text before the minibatch, and their labels are masked
+ * out of the loss (sequential sampling's {@code state-warmup}).
  */
 public final class TokenBatch implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private long id;
     private int[][] rows;
+    private int contextSteps;
 
     /** For Kryo. */
     TokenBatch() {
     }
 
     public TokenBatch(long id, int[][] rows) {
+        this(id, rows, 0);
+    }
+
+    /** @param contextSteps leading steps whose labels are not predicted, fewer than the row's steps */
+    public TokenBatch(long id, int[][] rows, int contextSteps) {
         if (rows.length == 0) {
             throw new IllegalArgumentException("a minibatch needs at least one row");
         }
@@ -34,8 +42,12 @@ public final class TokenBatch implements Serializable {
                 throw new IllegalArgumentException("minibatch rows must share one length of at least 2");
             }
         }
+        if (contextSteps < 0 || contextSteps >= rows[0].length - 1) {
+            throw new IllegalArgumentException("context steps must leave at least one predicted step, got " + contextSteps);
+        }
         this.id = id;
         this.rows = rows;
+        this.contextSteps = contextSteps;
     }
 
     /**
@@ -43,6 +55,11 @@ public final class TokenBatch implements Serializable {
      * another, consecutive windows sharing their boundary token.
      */
     public static TokenBatch assemble(long id, Iterable<TokenWindow> windows) {
+        return assemble(id, windows, 0);
+    }
+
+    /** As {@link #assemble(long, Iterable)}, the first {@code contextChunks} chunks of every row being context only. */
+    public static TokenBatch assemble(long id, Iterable<TokenWindow> windows, int contextChunks) {
         List<TokenWindow> list = new ArrayList<>();
         windows.forEach(list::add);
         list.sort(Comparator.comparingInt(TokenWindow::row).thenComparingInt(TokenWindow::chunk));
@@ -60,7 +77,7 @@ public final class TokenBatch implements Serializable {
             }
             System.arraycopy(w.tokens(), 0, rows[w.row()], w.chunk() * steps, steps + 1);
         }
-        return new TokenBatch(id, rows);
+        return new TokenBatch(id, rows, contextChunks * steps);
     }
 
     public long id() {
@@ -76,9 +93,14 @@ public final class TokenBatch implements Serializable {
         return rows[0].length - 1;
     }
 
+    /** Leading steps of every row that only carry the state in: their labels are not predicted. */
+    public int contextSteps() {
+        return contextSteps;
+    }
+
     /** Tokens whose successor this minibatch predicts. */
     public long predictedTokens() {
-        return (long) rows.length * steps();
+        return (long) rows.length * (steps() - contextSteps);
     }
 
     public int[][] rows() {
@@ -92,7 +114,21 @@ public final class TokenBatch implements Serializable {
 
     /** Inputs and labels as a network of {@code layout} takes them. */
     public DataSet toDataSet(int vocabSize, TokenEncoding.Layout layout) {
-        return new DataSet(encode(vocabSize, 0, layout.features()), encode(vocabSize, 1, layout.labels()));
+        return new DataSet(encode(vocabSize, 0, layout.features()), encode(vocabSize, 1, layout.labels()), null,
+                labelsMask());
+    }
+
+    /** {@code [rows, steps]}: 0 for the context steps, 1 for the predicted ones; {@code null} without context. */
+    public INDArray labelsMask() {
+        if (contextSteps == 0) {
+            return null;
+        }
+        int steps = steps();
+        float[] mask = new float[rows.length * steps];
+        for (int r = 0; r < rows.length; r++) {
+            Arrays.fill(mask, r * steps + contextSteps, (r + 1) * steps, 1f);
+        }
+        return Nd4j.create(mask, new long[] {rows.length, steps}, 'c');
     }
 
     /** {@code tokens[shift .. shift + steps)} of every row, one-hot or as indices. */
@@ -135,16 +171,16 @@ public final class TokenBatch implements Serializable {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TokenBatch b && b.id == id && Arrays.deepEquals(b.rows, rows);
+        return o instanceof TokenBatch b && b.id == id && b.contextSteps == contextSteps && Arrays.deepEquals(b.rows, rows);
     }
 
     @Override
     public int hashCode() {
-        return Long.hashCode(id) * 31 + Arrays.deepHashCode(rows);
+        return (Long.hashCode(id) * 31 + contextSteps) * 31 + Arrays.deepHashCode(rows);
     }
 
     @Override
     public String toString() {
-        return "TokenBatch(" + id + ", " + rows.length + " x " + steps() + ")";
+        return "TokenBatch(" + id + ", " + rows.length + " x " + steps() + (contextSteps > 0 ? ", " + contextSteps + " context" : "") + ")";
     }
 }

@@ -45,7 +45,18 @@ public abstract class WindowPlan implements Serializable {
      */
     public static WindowPlan sequential(long origin, long length, int numSteps, int batchSize, int chunksPerBatch,
                                         long seed, int epoch) {
-        return new Sequential(origin, length, numSteps, batchSize, chunksPerBatch, seed, epoch);
+        return sequential(origin, length, numSteps, batchSize, chunksPerBatch, 0, seed, epoch);
+    }
+
+    /**
+     * As {@link #sequential(long, long, int, int, int, long, int)}, every packed sequence after a stream's first
+     * also starting with the {@code contextChunks} windows before it ({@link #contextChunks}): they run the
+     * recurrent state through the preceding text, so that the sequence's first predictions have the context a
+     * state carried from the previous sequence would give, and are not predicted again.
+     */
+    public static WindowPlan sequential(long origin, long length, int numSteps, int batchSize, int chunksPerBatch,
+                                        int contextChunks, long seed, int epoch) {
+        return new Sequential(origin, length, numSteps, batchSize, chunksPerBatch, contextChunks, seed, epoch);
     }
 
     /** In-order windows with no offset and no shuffle; the last minibatch may have fewer rows. */
@@ -77,6 +88,14 @@ public abstract class WindowPlan implements Serializable {
     }
 
     /**
+     * Leading windows of every row of batch {@code batch} that are context only (their tokens are not predicted),
+     * placed before its own {@link #chunksPerBatch}; 0 unless sequential sampling warms its state up.
+     */
+    public int contextChunks(long batch) {
+        return 0;
+    }
+
+    /**
      * Batches this plan fills: minibatches, or with {@link #chunksPerBatch} above 1 packed sequences of that many
      * consecutive minibatches each (the last may be shorter).
      */
@@ -93,7 +112,10 @@ public abstract class WindowPlan implements Serializable {
         return chunksPerBatch() == 1 ? numBatches() : numWindows() / batchSize;
     }
 
-    /** Calls {@code sink} for every placed window whose first token lies in {@code [from, to)}. */
+    /**
+     * Calls {@code sink} for every placed window whose first token lies in {@code [from, to)}, context windows
+     * included (a window can be a batch's own and the next batch's context).
+     */
     public abstract void forEachWindowStartingIn(long from, long to, WindowSink sink);
 
     /** Tokens whose next token is predicted in one epoch: every placed window's inputs. */
@@ -151,21 +173,30 @@ public abstract class WindowPlan implements Serializable {
         private final long streamLength;
         private final long stepsPerStream;
         private final int chunksPerBatch;
+        private final int contextChunks;
 
-        Sequential(long origin, long length, int numSteps, int batchSize, int chunksPerBatch, long seed, int epoch) {
+        Sequential(long origin, long length, int numSteps, int batchSize, int chunksPerBatch, int contextChunks,
+                   long seed, int epoch) {
             super(origin, length, numSteps, batchSize);
-            if (chunksPerBatch < 1) {
-                throw new IllegalArgumentException("chunksPerBatch must be positive");
+            if (chunksPerBatch < 1 || contextChunks < 0) {
+                throw new IllegalArgumentException("chunksPerBatch must be positive and contextChunks not negative");
             }
             this.offset = epochOffset(seed, epoch, numSteps);
             this.streamLength = Math.max(0, (length - offset - 1) / batchSize);
             this.stepsPerStream = streamLength / numSteps;
             this.chunksPerBatch = chunksPerBatch;
+            this.contextChunks = contextChunks;
         }
 
         @Override
         public int chunksPerBatch() {
             return chunksPerBatch;
+        }
+
+        /** The configured context, or as much of the stream as lies before the batch. */
+        @Override
+        public int contextChunks(long batch) {
+            return (int) Math.min(contextChunks, batch * chunksPerBatch);
         }
 
         @Override
@@ -185,7 +216,13 @@ public abstract class WindowPlan implements Serializable {
                 long i0 = Math.max(0, ceilDiv(from - streamStart, numSteps));
                 long i1 = Math.min(stepsPerStream, ceilDiv(to - streamStart, numSteps));
                 for (long i = i0; i < i1; i++) {
-                    sink.accept(streamStart + i * numSteps, i / chunksPerBatch, row, (int) (i % chunksPerBatch));
+                    long batch = i / chunksPerBatch;
+                    sink.accept(streamStart + i * numSteps, batch, row, contextChunks(batch) + (int) (i % chunksPerBatch));
+                    // Window i is also context of the later batches whose context reaches back to it.
+                    long batches = numBatches();
+                    for (long later = batch + 1; later < batches && later * chunksPerBatch - contextChunks(later) <= i; later++) {
+                        sink.accept(streamStart + i * numSteps, later, row, (int) (i - (later * chunksPerBatch - contextChunks(later))));
+                    }
                 }
             }
         }

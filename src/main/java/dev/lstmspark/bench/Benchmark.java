@@ -299,7 +299,7 @@ public final class Benchmark implements Callable<Integer> {
         for (int i = 0; i < iterations; i++) {
             DataSet ds = dataSets.get((warmup + i) % n);
             net.fit(ds);
-            predicted += RecurrentNetworks.predictedTokens(ds.getLabels());
+            predicted += RecurrentNetworks.predictedTokens(ds.getLabels(), ds.getLabelsMaskArray());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         ObjectNode o = JSON.createObjectNode();

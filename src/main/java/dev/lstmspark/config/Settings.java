@@ -81,6 +81,10 @@ public final class Settings {
             "with sequential sampling: consecutive minibatches one recurrent state runs through before it is reset;"
                     + " auto = a worker's whole averaging round, the most it can be (workers' states are not averaged);"
                     + " must divide averaging-frequency");
+    public static final Setting<Integer> STATE_WARMUP = integer("state-warmup", 0, 0,
+            "with sequential sampling: minibatches of the preceding text each packed sequence first runs its state"
+                    + " through, unpredicted (a stand-in for carrying the state over from the sequence before); 0 = start"
+                    + " from a zero state");
     public static final Setting<OptionalDouble> BLOCK_MOMENTUM = new Setting<>("block-momentum", "auto",
             "block momentum between averaging rounds (BMUF): auto = 1 - 1/workers, or a number in [0, 1); 0 (with"
                     + " block-lr auto or 1) is plain parameter averaging",
@@ -119,8 +123,8 @@ public final class Settings {
     /** Every setting, in {@link TrainConfig}'s component order, which is also the README's. */
     public static final List<Setting<?>> ALL = List.of(CORPUS, CORPUS_FORMAT, TEXT_COLUMN, ORDER_COLUMN, PREPROCESS,
             TOKENS, MIN_FREQ, MAX_VOCAB, BATCH_SIZE, NUM_STEPS, SAMPLING, HIDDEN, LAYERS, CELL, KERNELS, FORGET_GATE_BIAS,
-            INIT_STD, LR, CLIP, EPOCHS, TARGET_PERPLEXITY, SEED, WORKERS, AVERAGING_FREQUENCY, STATE_MINIBATCHES, BLOCK_MOMENTUM, BLOCK_LR,
-            BLOCK_NESTEROV,
+            INIT_STD, LR, CLIP, EPOCHS, TARGET_PERPLEXITY, SEED, WORKERS, AVERAGING_FREQUENCY, STATE_MINIBATCHES, STATE_WARMUP,
+            BLOCK_MOMENTUM, BLOCK_LR, BLOCK_NESTEROV,
             VAL_FRACTION,
             OUT, MASTER, SAMPLE_PREFIXES, SAMPLE_LENGTH, SAMPLE_EVERY, CHECKPOINT_EVERY, KEEP, PLOT_SCALE);
 
@@ -157,6 +161,10 @@ public final class Settings {
             throw new ConfigException("state-minibatches " + config.stateMinibatches().getAsInt() + " applies to sampling"
                     + " sequential; with random sampling every minibatch starts from a zero state: drop it, or set"
                     + " sampling sequential");
+        }
+        if (config.stateWarmup() > 0 && config.sampling() != Sampling.SEQUENTIAL) {
+            throw new ConfigException("state-warmup " + config.stateWarmup() + " applies to sampling sequential; with"
+                    + " random sampling no minibatch continues the text of another: drop it, or set sampling sequential");
         }
         if (config.stateMinibatches().isPresent() && config.averagingFrequency().isPresent()
                 && config.averagingFrequency().getAsInt() % config.stateMinibatches().getAsInt() != 0) {

@@ -42,6 +42,7 @@ public record TrainConfig(
         int workers,
         OptionalInt averagingFrequency,
         OptionalInt stateMinibatches,
+        int stateWarmup,
         OptionalDouble blockMomentum,
         OptionalDouble blockLr,
         boolean blockNesterov,

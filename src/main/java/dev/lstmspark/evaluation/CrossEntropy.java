@@ -11,7 +11,7 @@ public final class CrossEntropy {
     private CrossEntropy() {
     }
 
-    /** Summed cross-entropy of the network's predictions for every step of {@code batch}, from a fresh state. */
+    /** Summed cross-entropy of the network's predictions for every predicted step of {@code batch}, from a fresh state. */
     public static Perplexity of(MultiLayerNetwork net, TokenBatch batch, int vocabSize) {
         net.rnnClearPreviousState();
         INDArray features = batch.encode(vocabSize, 0, RecurrentNetworks.layout(net).features());
@@ -22,7 +22,7 @@ public final class CrossEntropy {
         double sum = 0;
         for (int r = 0; r < rows.length; r++) {
             int base = r * vocabSize * steps;
-            for (int t = 0; t < steps; t++) {
+            for (int t = batch.contextSteps(); t < steps; t++) {
                 float prob = p[base + rows[r][t + 1] * steps + t];
                 sum -= Math.log(Math.max(prob, Float.MIN_NORMAL));
             }

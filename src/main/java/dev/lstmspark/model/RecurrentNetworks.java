@@ -123,6 +123,19 @@ public final class RecurrentNetworks {
         return labels.rank() == 3 ? labels.size(0) * labels.size(2) : labels.size(0);
     }
 
+    /**
+     * As {@link #predictedTokens(INDArray)}, counting only the steps a labels mask keeps ({@code null}: all), e.g.
+     * none in a truncated-BPTT segment of state warm-up.
+     */
+    public static long predictedTokens(INDArray labels, INDArray labelsMask) {
+        return labelsMask == null ? predictedTokens(labels) : Math.round(labelsMask.sumNumber().doubleValue());
+    }
+
+    /** The tokens the network is predicting in the minibatch (or truncated-BPTT segment) it is fitting now. */
+    public static long predictedTokens(MultiLayerNetwork net) {
+        return predictedTokens(net.getLabels(), net.getOutputLayer().getMaskArray());
+    }
+
     /** A freshly initialized network. */
     public static MultiLayerNetwork create(ModelSpec spec) {
         MultiLayerNetwork net = new MultiLayerNetwork(configuration(spec));

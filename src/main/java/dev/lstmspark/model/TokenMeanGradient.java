@@ -3,7 +3,6 @@ package dev.lstmspark.model;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.Serializable;
 
@@ -19,7 +18,10 @@ public final class TokenMeanGradient extends BaseTrainingListener implements Ser
     @Override
     public void onGradientCalculation(Model model) {
         MultiLayerNetwork net = (MultiLayerNetwork) model;
-        INDArray gradient = net.getGradientsViewArray();
-        gradient.divi(RecurrentNetworks.predictedTokens(net.getLabels()));
+        long tokens = RecurrentNetworks.predictedTokens(net);
+        // A segment of state warm-up predicts nothing: its gradient is zero, and stays zero (not 0/0).
+        if (tokens > 0) {
+            net.getGradientsViewArray().divi(tokens);
+        }
     }
 }

@@ -48,9 +48,13 @@ public final class EpochStatsListener extends BaseTrainingListener implements Se
     @Override
     public void onGradientCalculation(Model model) {
         // Networks from RecurrentNetworks report the minibatch's summed cross-entropy as the score (miniBatch=false).
-        crossEntropy.add(model.score());
-        tokens.add(RecurrentNetworks.predictedTokens(((MultiLayerNetwork) model).getLabels()));
-        minibatches.add(1);
+        long predicted = RecurrentNetworks.predictedTokens((MultiLayerNetwork) model);
+        if (predicted > 0) {
+            // A segment of state warm-up predicts nothing and is no minibatch of the epoch.
+            crossEntropy.add(model.score());
+            tokens.add(predicted);
+            minibatches.add(1);
+        }
         if (!executorRecorded) {
             SparkEnv env = SparkEnv.get();
             executors.add(env == null ? "driver" : env.executorId());

@@ -229,7 +229,7 @@ public final class SparkTrainer implements AutoCloseable {
     public static WindowPlan epochPlan(TrainConfig config, int workers, int epoch, long trainTokens) {
         if (config.sampling() == Sampling.SEQUENTIAL) {
             return WindowPlan.sequential(0, trainTokens, config.numSteps(), config.batchSize(),
-                    minibatchesPerSequence(config, workers), config.seed(), epoch);
+                    minibatchesPerSequence(config, workers), config.stateWarmup(), config.seed(), epoch);
         }
         return WindowPlan.random(0, trainTokens, config.numSteps(), config.batchSize(), config.seed(), epoch);
     }

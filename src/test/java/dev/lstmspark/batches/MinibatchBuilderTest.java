@@ -56,6 +56,8 @@ class MinibatchBuilderTest {
                     WindowPlan.random(0, corpus.length, 35, 8, seed, epoch),
                     WindowPlan.random(0, 2_000, 9, 5, seed, epoch),
                     WindowPlan.sequential(0, corpus.length, 7, 4, 3, seed, epoch),
+                    WindowPlan.sequential(0, corpus.length, 7, 4, 3, 1, seed, epoch),
+                    WindowPlan.sequential(0, corpus.length, 5, 3, 2, 5, seed, epoch),
                     WindowPlan.inOrder(2_000, corpus.length - 2_000, 6, 4))) {
                 List<TokenBatch> expected = InMemoryBatches.build(corpus, plan);
                 List<TokenBatch> actual = new ArrayList<>(MinibatchBuilder.build(fixture.corpus(), plan, 3).collect());

@@ -3,12 +3,14 @@ package dev.lstmspark.batches;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -122,6 +124,54 @@ class WindowPlanTest {
             for (int r = 0; r < 2; r++) {
                 for (int t = 0; t <= 4; t++) {
                     assertEquals(single.get(i).rows()[r][t], p.rows()[r][(i % 3) * 4 + t]);
+                }
+            }
+        }
+    }
+
+    /**
+     * With state warm-up every packed sequence after the first starts with the windows before it, masked out of the
+     * loss: its own windows, and so its predicted tokens, are those of the plan without warm-up.
+     */
+    @ParameterizedTest(name = "{0} context chunks")
+    @ValueSource(ints = {1, 2, 4})
+    void sequentialWarmUpPrependsThePrecedingWindowsAsContext(int context) {
+        int[] corpus = new int[400];
+        for (int i = 0; i < corpus.length; i++) {
+            corpus[i] = i;
+        }
+        int steps = 4;
+        WindowPlan plain = WindowPlan.sequential(0, 400, steps, 2, 3, 5, 1);
+        WindowPlan warm = WindowPlan.sequential(0, 400, steps, 2, 3, context, 5, 1);
+        List<TokenBatch> single = InMemoryBatches.build(corpus, WindowPlan.sequential(0, 400, steps, 2, 1, 5, 1));
+        List<TokenBatch> without = InMemoryBatches.build(corpus, plain);
+        List<TokenBatch> with = InMemoryBatches.build(corpus, warm);
+        assertEquals(without.size(), with.size());
+        assertEquals(plain.numBatches(), warm.numBatches());
+        assertEquals(plain.numWindows(), warm.numWindows());
+        assertEquals(plain.numMinibatches(), warm.numMinibatches());
+        assertEquals(plain.predictedTokens(), with.stream().mapToLong(TokenBatch::predictedTokens).sum());
+        for (int j = 0; j < with.size(); j++) {
+            TokenBatch b = with.get(j);
+            int chunks = Math.min(context, j * 3);
+            assertEquals(chunks, warm.contextChunks(j));
+            assertEquals(chunks * steps, b.contextSteps());
+            for (int r = 0; r < 2; r++) {
+                // The row runs on through the stream (token i is i) from the first context minibatch's start.
+                int start = single.get(j * 3 - chunks).rows()[r][0];
+                for (int t = 0; t <= b.steps(); t++) {
+                    assertEquals(start + t, b.rows()[r][t], "batch " + j + " row " + r + " step " + t);
+                }
+                // Its own part is the plain plan's sequence.
+                int[] own = java.util.Arrays.copyOfRange(b.rows()[r], b.contextSteps(), b.rows()[r].length);
+                assertArrayEquals(without.get(j).rows()[r], own);
+            }
+            float[] mask = b.labelsMask() == null ? null : b.labelsMask().data().asFloat();
+            if (chunks == 0) {
+                assertEquals(null, mask);
+            } else {
+                for (int t = 0; t < b.steps(); t++) {
+                    assertEquals(t < b.contextSteps() ? 0f : 1f, mask[t], "mask step " + t);
                 }
             }
         }

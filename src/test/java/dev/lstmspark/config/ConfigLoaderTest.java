@@ -145,6 +145,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void stateWarmupIsForSequentialSamplingAndNotNegative() {
+        ConfigException random = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("state-warmup", "1")));
+        assertTrue(random.getMessage().startsWith("state-warmup 1 applies to sampling sequential"), random.getMessage());
+        ConfigException negative = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("sampling", "sequential", "state-warmup", "-1")));
+        assertTrue(negative.getMessage().startsWith("state-warmup"), negative.getMessage());
+        assertEquals(0, ConfigLoader.load(null, Map.of()).stateWarmup());
+        assertEquals(1, ConfigLoader.load(null, Map.of("sampling", "sequential", "state-warmup", "1")).stateWarmup());
+    }
+
+    @Test
     void stateMinibatchesIsForSequentialSamplingAndDividesTheRound() {
         ConfigException random = assertThrows(ConfigException.class,
                 () -> ConfigLoader.load(null, Map.of("state-minibatches", "2")));

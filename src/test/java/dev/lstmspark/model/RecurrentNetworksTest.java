@@ -9,9 +9,14 @@ import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RecurrentNetworksTest {
@@ -93,6 +98,53 @@ class RecurrentNetworksTest {
             double f = fused.score(batch.toDataSet(VOCAB, RecurrentNetworks.layout(fused)));
             assertEquals(s, f, 1e-5 * s, cell + ": score of the same weights");
             assertEquals(CrossEntropy.of(stock, batch, VOCAB).value(), CrossEntropy.of(fused, batch, VOCAB).value(), 1e-5, cell.toString());
+        }
+    }
+
+    /**
+     * State warm-up: the context steps of a packed sequence are a truncated-BPTT segment that predicts nothing, so
+     * it leaves the weights as they were (no 0/0 in the token mean) and counts no tokens, and the next segment's loss
+     * is that of its steps after the context, from the state the context left.
+     */
+    @Test
+    void contextSegmentSetsTheStateWithoutAnUpdateOrAPrediction() {
+        for (CellType cell : CellType.values()) {
+            for (boolean fused : new boolean[] {false, true}) {
+                MultiLayerNetwork net = RecurrentNetworks.create(new ModelSpec(VOCAB, 12, 2, cell, fused, 0, 0.1, 1, 3, 5));
+                int[][] rows = new int[3][11];
+                for (int r = 0; r < rows.length; r++) {
+                    for (int t = 0; t < rows[r].length; t++) {
+                        rows[r][t] = 1 + (r * 7 + t * t) % (VOCAB - 1);
+                    }
+                }
+                TokenBatch batch = new TokenBatch(0, rows, 5);
+                INDArray initial = net.params().dup();
+                double expected = CrossEntropy.of(net, batch, VOCAB).crossEntropySum();
+                List<long[]> tokens = new ArrayList<>();
+                List<Double> scores = new ArrayList<>();
+                List<INDArray> paramsSeen = new ArrayList<>();
+                List<org.deeplearning4j.optimize.api.TrainingListener> listeners = new ArrayList<>();
+                listeners.add(new org.deeplearning4j.optimize.api.BaseTrainingListener() {
+                    @Override
+                    public void onGradientCalculation(org.deeplearning4j.nn.api.Model model) {
+                        tokens.add(new long[] {RecurrentNetworks.predictedTokens((MultiLayerNetwork) model)});
+                        scores.add(model.score());
+                        paramsSeen.add(model.params().dup());
+                    }
+                });
+                listeners.addAll(RecurrentNetworks.gradientListeners(1));
+                net.setListeners(listeners);
+                net.fit(batch.toDataSet(VOCAB, RecurrentNetworks.layout(net)));
+                String what = cell + (fused ? " fused" : " stock");
+                assertEquals(2, tokens.size(), what + ": two segments of 5 steps");
+                assertEquals(0, tokens.get(0)[0], what + ": the context segment predicts nothing");
+                assertEquals(0.0, scores.get(0), what + ": and has no loss");
+                assertEquals(15, tokens.get(1)[0], what + ": 3 rows x 5 steps after the context");
+                assertEquals(batch.predictedTokens(), tokens.get(1)[0]);
+                assertEquals(initial, paramsSeen.get(1), what + ": the context segment did not move the weights");
+                assertEquals(expected, scores.get(1), 1e-4 * expected, what + ": loss after the context's state");
+                assertNotEquals(initial, net.params(), what + ": the predicted segment did");
+            }
         }
     }
 

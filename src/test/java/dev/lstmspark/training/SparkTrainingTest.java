@@ -97,6 +97,28 @@ class SparkTrainingTest {
         assertNotEquals(runs.get(0).get(1).get("train_perplexity").asDouble(), runs.get(2).get(1).get("train_perplexity").asDouble());
     }
 
+    /**
+     * {@code state-warmup} on Spark: the same minibatches and tokens are trained and counted as without it (the
+     * context steps are neither), and the context changes the losses.
+     */
+    @Test
+    void stateWarmupTrainsTheSameMinibatchesWithContextBeforeEachSequence(@TempDir Path dir) throws IOException {
+        Path corpus = TestSupport.pangramCorpus(dir, 15);
+        List<List<JsonNode>> runs = new java.util.ArrayList<>();
+        for (String warmup : List.of("0", "1")) {
+            Path out = dir.resolve("warmup-" + warmup);
+            TrainConfig config = TestSupport.smokeConfig(corpus, out, "sampling", "sequential", "epochs", "2",
+                    "averaging-frequency", "4", "state-minibatches", "2", "state-warmup", warmup);
+            TestSupport.train(sc, config, out, new java.io.PrintWriter(new java.io.StringWriter()));
+            runs.add(TestSupport.readMetrics(out));
+        }
+        for (int e = 0; e < 2; e++) {
+            assertEquals(runs.get(0).get(e).get("minibatches").asLong(), runs.get(1).get(e).get("minibatches").asLong());
+            assertEquals(runs.get(0).get(e).get("tokens").asLong(), runs.get(1).get(e).get("tokens").asLong());
+        }
+        assertNotEquals(runs.get(0).get(1).get("train_perplexity").asDouble(), runs.get(1).get(1).get("train_perplexity").asDouble());
+    }
+
     @Test
     void stateMinibatchesMustDivideTheRoundItLivesIn() {
         TrainConfig auto = dev.lstmspark.config.ConfigLoader.load(null, java.util.Map.of("sampling", "sequential",
