@@ -211,6 +211,7 @@ public abstract class WindowPlan implements Serializable {
 
         @Override
         public void forEachWindowStartingIn(long from, long to, WindowSink sink) {
+            long batches = numBatches();
             for (int row = 0; row < batchSize; row++) {
                 long streamStart = origin + offset + row * streamLength;
                 long i0 = Math.max(0, ceilDiv(from - streamStart, numSteps));
@@ -219,7 +220,6 @@ public abstract class WindowPlan implements Serializable {
                     long batch = i / chunksPerBatch;
                     sink.accept(streamStart + i * numSteps, batch, row, contextChunks(batch) + (int) (i % chunksPerBatch));
                     // Window i is also context of the later batches whose context reaches back to it.
-                    long batches = numBatches();
                     for (long later = batch + 1; later < batches && later * chunksPerBatch - contextChunks(later) <= i; later++) {
                         sink.accept(streamStart + i * numSteps, later, row, (int) (i - (later * chunksPerBatch - contextChunks(later))));
                     }
