@@ -214,6 +214,11 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
             forward(initialStateOfLastForward, true, workspaceMgr, false);
         }
         readUpstream(permuteIfNWC(epsilon));
+        if (isZero(upstream)) {
+            // A segment that predicts nothing (state-warmup's context, its labels all masked): every gradient is
+            // exactly zero, so the backward pass is skipped (the forward pass has already carried the state on).
+            return zeroGradient(workspaceMgr);
+        }
         int end = backLength > 0 ? Math.max(0, steps - backLength) : 0;
         Arrays.fill(recurrentGradient, 0);
         startBackward();
@@ -270,6 +275,27 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
                 FusedParamInitializer.BIAS_KEY}) {
             gradient.gradientForVariable().put(key, gradientViews.get(key));
         }
+        return new Pair<>(gradient, epsilonOut);
+    }
+
+    private static boolean isZero(double[] values) {
+        for (double v : values) {
+            if (v != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The gradients of a zero upstream gradient: zero for every parameter and for the layer below. */
+    private Pair<Gradient, INDArray> zeroGradient(LayerWorkspaceMgr workspaceMgr) {
+        Gradient gradient = new DefaultGradient(gradientsFlattened);
+        for (String key : new String[] {FusedParamInitializer.WEIGHT_KEY, FusedParamInitializer.RECURRENT_WEIGHT_KEY,
+                FusedParamInitializer.BIAS_KEY}) {
+            gradient.gradientForVariable().put(key, gradientViews.get(key).assign(0));
+        }
+        INDArray epsilonOut = indexInput ? null : permuteIfNWC(workspaceMgr.create(ArrayType.ACTIVATION_GRAD, dataType,
+                new long[] {steps, batch, nIn}, 'c').permute(1, 2, 0));
         return new Pair<>(gradient, epsilonOut);
     }
 
