@@ -104,8 +104,8 @@ public final class PerplexityPlot {
     }
 
     /**
-     * The settings that say where the numbers come from: corpus, sampling, how often workers average and the
-     * block momentum between averages, when it is on.
+     * The settings that say where the numbers come from: corpus, sampling (and its state warm-up), how often
+     * workers average and the block momentum between averages, when it is on.
      */
     static String subtitle(TrainConfig config, int workers) {
         String corpus = config.corpus().replaceAll("/+$", "");
@@ -115,8 +115,9 @@ public final class PerplexityPlot {
         double blockLr = config.blockLrFor(workers);
         String block = momentum == 0 && blockLr == 1 ? ""
                 : ", block momentum " + plain(momentum) + (blockLr == 1 ? "" : " (block-lr " + plain(blockLr) + ")");
-        return corpus + ", " + config.sampling().name().toLowerCase(Locale.ROOT) + " sampling, averaging every "
-                + every + " minibatch" + (every == 1 ? "" : "es") + block;
+        String warmup = config.stateWarmup() > 0 ? " (state warm-up " + config.stateWarmup() + ")" : "";
+        return corpus + ", " + config.sampling().name().toLowerCase(Locale.ROOT) + " sampling" + warmup
+                + ", averaging every " + every + " minibatch" + (every == 1 ? "" : "es") + block;
     }
 
     /** 1.0 as "1", 0.25 as "0.25": settings read as the user wrote them. */
