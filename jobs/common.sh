@@ -55,27 +55,84 @@ ensure_built() {
   LOCAL_CLASSPATH="$PROJECT_DIR/target/classes:$(cat "$PROJECT_DIR/target/classpath.txt")"
 }
 
+# Which OpenBLAS build ND4J loads. LSTM_SPARK_OPENBLAS=bundled (the default: the 0.3.19 inside ND4J 1.0.0-M2.1),
+# system (the libopenblas.so.0 ldconfig knows, e.g. Debian 12's libopenblas0-pthread 0.3.21) or the path of a
+# libopenblas*.so* file. JavaCPP is pointed at that file instead of its bundled copy, with a JavaCPP cache of its
+# own: in the shared one (~/.javacpp/cache) it would link the bundled library's name to the other build, and every
+# later JVM would silently run that. Sets OPENBLAS_LIBRARY (the resolved file; empty for bundled) and
+# OPENBLAS_LIBRARY_OPTS (the JVM flags); returns 1 after one error line when the choice is unusable.
+# choose_openblas_library [CHOICE]
+choose_openblas_library() {
+  local choice="${1:-${LSTM_SPARK_OPENBLAS:-bundled}}" file
+  OPENBLAS_LIBRARY=""
+  OPENBLAS_LIBRARY_OPTS=""
+  case "$choice" in
+    bundled) return 0 ;;
+    system)
+      # ldconfig lists every architecture's copy; on x86-64 take the 64-bit one.
+      file="$( { ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null \
+        | awk -v arch="$(uname -m)" '$1 == "libopenblas.so.0" && (arch != "x86_64" || /x86-64/) { print $NF; exit }')"
+      if [ -z "$file" ]; then
+        echo "error: LSTM_SPARK_OPENBLAS=system: ldconfig lists no libopenblas.so.0 here; install one (Debian/Ubuntu: apt-get install libopenblas0-pthread), give the path of a libopenblas*.so* file, or unset LSTM_SPARK_OPENBLAS for the bundled OpenBLAS" >&2
+        return 1
+      fi ;;
+    *) file="$choice" ;;
+  esac
+  if ! file="$(readlink -f -- "$file")" || [ ! -f "$file" ]; then
+    echo "error: LSTM_SPARK_OPENBLAS=$choice: no such file; give the path of a libopenblas*.so* file, system, or bundled" >&2
+    return 1
+  fi
+  OPENBLAS_LIBRARY="$file"
+  OPENBLAS_LIBRARY_OPTS="$(openblas_library_opts "$file" "${LSTM_SPARK_OPENBLAS_CACHE:-$HOME/.javacpp/cache-openblas-other}")" || return 1
+}
+
+# The JVM flags that make JavaCPP load OpenBLAS from FILE (a lib*.so* name; the version suffix, e.g. .0, is
+# JavaCPP's "@" tag), extracting into CACHEDIR. openblas_library_opts FILE CACHEDIR
+openblas_library_opts() {
+  local file="$1" cachedir="$2" base name version
+  base="$(basename -- "$file")"
+  if [[ ! "$base" =~ ^lib(.+)\.so(\..*)?$ ]]; then
+    echo "error: LSTM_SPARK_OPENBLAS: $file is not named like a shared library (lib*.so*); give the path of a libopenblas*.so* file" >&2
+    return 1
+  fi
+  name="${BASH_REMATCH[1]}"
+  version="${BASH_REMATCH[2]}"
+  if [[ "$file$cachedir" =~ [[:space:]] ]]; then
+    echo "error: LSTM_SPARK_OPENBLAS: $file or its cache $cachedir has a space in its path, which JVM flags cannot carry here; link the library from a path without one" >&2
+    return 1
+  fi
+  name="$name${version:+@$version}"
+  echo "-Dorg.bytedeco.openblas_nolapack.load=$name -Dorg.bytedeco.openblas.load=$name -Djava.library.path=$(dirname -- "$file") -Dorg.bytedeco.javacpp.pathsFirst=true -Dorg.bytedeco.javacpp.cachedir=$cachedir -Dlstmspark.blas.library=$file"
+}
+
 # OpenBLAS kernels for the CPU's real instruction set (see dev.lstmspark.executor.BlasCore): the bundled OpenBLAS
 # 0.3.19 falls back to its SSE3 "Prescott" kernels on CPUs newer than it, 4x slower at this model's GEMMs on an
-# AVX-512 Xeon. Unless OPENBLAS_CORETYPE is set, probe once per CPU (a JVM of its own, cached under target/) and
-# export SkylakeX or Haswell when OpenBLAS would fall back. Sets BLAS_CORE_OPTS (-D flags for the report).
-# choose_blas_core CLASSPATH
+# AVX-512 Xeon. Unless OPENBLAS_CORETYPE is set, probe once per CPU and OpenBLAS build (a JVM of its own, cached
+# under target/) and export SkylakeX or Haswell when OpenBLAS would fall back. Chooses the build first
+# (choose_openblas_library) and fails when LSTM_SPARK_OPENBLAS names one that does not load. Sets BLAS_CORE_OPTS
+# (-D flags for the report) and OPENBLAS_LIBRARY_OPTS. choose_blas_core CLASSPATH
 choose_blas_core() {
-  local classpath="$1" key cache recommended chosen
+  local classpath="$1" key cache recommended chosen loaded
+  choose_openblas_library || return 1
   if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
     BLAS_CORE_OPTS="-Dlstmspark.blas.core=$OPENBLAS_CORETYPE"
     return 0
   fi
-  key="$( (grep -m1 '^model name' "${LSTM_SPARK_CPUINFO:-/proc/cpuinfo}"; grep -m1 '^flags' "${LSTM_SPARK_CPUINFO:-/proc/cpuinfo}") 2>/dev/null | cksum | cut -d' ' -f1)"
+  key="$( (grep -m1 '^model name' "${LSTM_SPARK_CPUINFO:-/proc/cpuinfo}"; grep -m1 '^flags' "${LSTM_SPARK_CPUINFO:-/proc/cpuinfo}"; echo "${OPENBLAS_LIBRARY:-bundled}") 2>/dev/null | cksum | cut -d' ' -f1)"
   cache="$PROJECT_DIR/target/.blas-core-$key"
   if [ ! -s "$cache" ]; then
     mkdir -p "$PROJECT_DIR/target"
-    java -cp "$classpath" dev.lstmspark.executor.BlasCore > "$cache.$$" 2>/dev/null && mv "$cache.$$" "$cache"
+    java $OPENBLAS_LIBRARY_OPTS -cp "$classpath" dev.lstmspark.executor.BlasCore > "$cache.$$" 2>/dev/null && mv "$cache.$$" "$cache"
     rm -f "$cache.$$"
   fi
   BLAS_CORE_OPTS=""
   [ -s "$cache" ] || return 0
-  read -r recommended chosen < "$cache"
+  read -r recommended chosen loaded < "$cache"
+  if [ -n "$OPENBLAS_LIBRARY" ] && [ "$loaded" != "$OPENBLAS_LIBRARY" ]; then
+    rm -f "$cache"
+    echo "error: LSTM_SPARK_OPENBLAS=${LSTM_SPARK_OPENBLAS:-}: JavaCPP did not load $OPENBLAS_LIBRARY (it loaded the bundled OpenBLAS); give a libopenblas*.so* file built for this machine, or unset LSTM_SPARK_OPENBLAS" >&2
+    return 1
+  fi
   if [ "$recommended" != "-" ]; then
     export OPENBLAS_CORETYPE="$recommended"
     BLAS_CORE_OPTS="-Dlstmspark.blas.core=$recommended -Dlstmspark.blas.replaced=$chosen"
@@ -91,7 +148,7 @@ run_main() {
   shift
   ensure_built
   choose_blas_core "$LOCAL_CLASSPATH"
-  exec java -Xmx"$LSTM_SPARK_HEAP" $ND4J_OPTS $ADD_OPENS $BLAS_CORE_OPTS ${LSTM_SPARK_JVM_OPTS:-} \
+  exec java -Xmx"$LSTM_SPARK_HEAP" $ND4J_OPTS $ADD_OPENS $BLAS_CORE_OPTS $OPENBLAS_LIBRARY_OPTS ${LSTM_SPARK_JVM_OPTS:-} \
     -Dlog4j2.configurationFile="$PROJECT_DIR/conf/log4j2.properties" \
     -cp "$LOCAL_CLASSPATH" "$main" "$@"
 }

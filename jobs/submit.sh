@@ -58,12 +58,21 @@ jvm_opts="$ADD_OPENS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dorg.
 # OpenBLAS kernels (see choose_blas_core in common.sh), probed on this host. Executors get the same
 # OPENBLAS_CORETYPE through spark.executorEnv unless LSTM_SPARK_EXECUTOR_OPENBLAS_CORETYPE says otherwise (set it to
 # an empty string where executors run on other CPUs than this host: a SkylakeX core on a CPU without AVX-512 fails).
+# LSTM_SPARK_OPENBLAS (see choose_openblas_library) applies to the driver; executors load the file at the same path
+# unless LSTM_SPARK_EXECUTOR_OPENBLAS names another (or bundled), and extract ND4J's libraries into a JavaCPP cache
+# of their own in their working directory (LSTM_SPARK_EXECUTOR_OPENBLAS_CACHE), about 400 MB per executor.
+# Where the file is missing on a node, JavaCPP falls back to the bundled OpenBLAS there.
 choose_blas_core "$jar"
 executor_blas="${LSTM_SPARK_EXECUTOR_OPENBLAS_CORETYPE-${OPENBLAS_CORETYPE:-}}"
+executor_openblas="${LSTM_SPARK_EXECUTOR_OPENBLAS:-${OPENBLAS_LIBRARY:-bundled}}"
+executor_openblas_opts=""
+if [ "$executor_openblas" != bundled ]; then
+  executor_openblas_opts="$(openblas_library_opts "$executor_openblas" "${LSTM_SPARK_EXECUTOR_OPENBLAS_CACHE:-javacpp-cache-openblas}")"
+fi
 
 confs=(
-  --conf "spark.driver.extraJavaOptions=$jvm_opts $BLAS_CORE_OPTS -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties"
-  --conf "spark.executor.extraJavaOptions=$jvm_opts"
+  --conf "spark.driver.extraJavaOptions=$jvm_opts $BLAS_CORE_OPTS $OPENBLAS_LIBRARY_OPTS -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties"
+  --conf "spark.executor.extraJavaOptions=$jvm_opts $executor_openblas_opts"
   --conf "spark.executor.memoryOverhead=$EXECUTOR_OVERHEAD"
   --conf spark.serializer=org.apache.spark.serializer.KryoSerializer
   --conf spark.kryo.registrator=org.nd4j.kryo.Nd4jRegistrator
@@ -96,7 +105,8 @@ elif command -v spark-submit >/dev/null 2>&1; then
 else
   ensure_built
   use_empty_spark_home "${SPARK_HOME:-$PROJECT_DIR/target/spark-home}"
-  submit=(java -Xmx"$LSTM_SPARK_HEAP" $ADD_OPENS $ND4J_OPTS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties -cp "$(cat "$PROJECT_DIR/target/classpath.txt")" org.apache.spark.deploy.SparkSubmit)
+  # This JVM is the driver in client mode, so it takes the driver's OpenBLAS flags itself.
+  submit=(java -Xmx"$LSTM_SPARK_HEAP" $ADD_OPENS $ND4J_OPTS $BLAS_CORE_OPTS $OPENBLAS_LIBRARY_OPTS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties -cp "$(cat "$PROJECT_DIR/target/classpath.txt")" org.apache.spark.deploy.SparkSubmit)
   confs+=(--conf "spark.executor.extraClassPath=$(cat "$PROJECT_DIR/target/classpath.txt")")
 fi
 

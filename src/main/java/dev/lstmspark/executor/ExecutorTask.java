@@ -6,9 +6,13 @@ public final class ExecutorTask {
     private ExecutorTask() {
     }
 
-    /** Binds ND4J to the GPU Spark assigned the task (if any) and sizes its threads to the task's cores. */
+    /**
+     * Binds ND4J to the GPU Spark assigned the task (if any), sizes its threads to the task's cores, and warns once
+     * per executor when the OpenBLAS build the launch script asked for is not the one that loaded.
+     */
     public static void prepare() {
         GpuBinding.bindCurrentThread();
         TaskThreads.limitToTaskCores();
+        BlasCore.warnIfRequestedBuildMissing();
     }
 }

@@ -53,10 +53,119 @@ class BlasCoreTest {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
         String[] words = out.lines().reduce((a, b) -> b).orElse("").split(" ");
-        assertEquals(2, words.length, out);
+        assertEquals(3, words.length, out);
         assertTrue(!words[1].equals("unknown"), "the probe saw OpenBLAS's choice: " + out);
         String expected = BlasCore.FALLBACK_CORES.contains(words[1]) ? "SkylakeX" : "-";
         assertEquals(expected, words[0], out);
+        assertEquals("bundled", words[2], "started without LSTM_SPARK_OPENBLAS: " + out);
+    }
+
+    /** JavaCPP loads another build from a copy in its cache; the probe names the file only if the copy is of it. */
+    @Test
+    void theLoadedLibraryIsTheRequestedFileOnlyWhenItsCopyMatches(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path requested = Files.write(dir.resolve("libopenblas.so.0"), new byte[]{1, 2, 3, 4});
+        Path copy = Files.write(dir.resolve("libopenblas_nolapack.so.0"), new byte[]{1, 2, 3, 4});
+        Path bundled = Files.write(dir.resolve("bundled.so"), new byte[]{1, 2, 3, 5});
+        assertEquals(requested.toString(), BlasCore.loadedSource(copy.toString(), requested.toString()));
+        assertEquals("bundled", BlasCore.loadedSource(bundled.toString(), requested.toString()));
+        assertEquals("bundled", BlasCore.loadedSource(copy.toString(), null), "nothing requested");
+        assertEquals("bundled", BlasCore.loadedSource(null, requested.toString()), "nothing loaded");
+        assertEquals("bundled", BlasCore.loadedSource(dir.resolve("gone").toString(), requested.toString()));
+        assertEquals(Optional.of("/c/libopenblas_nolapack.so.0"), BlasCore.loadedFile(java.util.Map.of(
+                "jnijavacpp", "/c/libjnijavacpp.so", "openblas_nolapack@.0", "/c/libopenblas_nolapack.so.0")));
+        assertEquals(Optional.empty(), BlasCore.loadedFile(java.util.Map.of("jnijavacpp", "/c/libjnijavacpp.so")));
+    }
+
+    /** An executor on a node without the requested file says so, naming the host, the file and the fix. */
+    @Test
+    void anExecutorWithoutTheRequestedBuildWarns(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path requested = Files.write(dir.resolve("libopenblas.so.0"), new byte[]{1, 2, 3, 4});
+        Path copy = Files.write(dir.resolve("libopenblas_nolapack.so.0"), new byte[]{1, 2, 3, 4});
+        Path bundled = Files.write(dir.resolve("bundled.so"), new byte[]{9});
+        String warning = BlasCore.requestedBuildMissing(requested.toString(), bundled.toString(), "node-7").orElseThrow();
+        assertTrue(warning.contains("node-7") && warning.contains(requested.toString())
+                && warning.contains("LSTM_SPARK_EXECUTOR_OPENBLAS"), warning);
+        assertEquals(Optional.empty(), BlasCore.requestedBuildMissing(requested.toString(), copy.toString(), "node-7"));
+        assertEquals(Optional.empty(), BlasCore.requestedBuildMissing(null, bundled.toString(), "node-7"));
+        assertEquals(Optional.empty(), BlasCore.requestedBuildMissing(requested.toString(), null, "node-7"));
+    }
+
+    /** The report names the build as well as the core. */
+    @Test
+    void theDescriptionNamesTheOpenBlasBuild() {
+        String core = System.getProperty(BlasCore.PROPERTY);
+        String library = System.getProperty(BlasCore.LIBRARY_PROPERTY);
+        try {
+            System.setProperty(BlasCore.PROPERTY, "Zen");
+            System.clearProperty(BlasCore.LIBRARY_PROPERTY);
+            assertTrue(BlasCore.describe().startsWith("Zen (") && BlasCore.describe().endsWith("the bundled OpenBLAS 0.3.19)"),
+                    BlasCore.describe());
+            System.setProperty(BlasCore.LIBRARY_PROPERTY, "/usr/lib/libopenblasp-r0.3.21.so");
+            assertTrue(BlasCore.describe().endsWith("; OpenBLAS /usr/lib/libopenblasp-r0.3.21.so)"), BlasCore.describe());
+        } finally {
+            restore(BlasCore.PROPERTY, core);
+            restore(BlasCore.LIBRARY_PROPERTY, library);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
+    }
+
+    /**
+     * jobs/common.sh, LSTM_SPARK_OPENBLAS: an unusable choice ends in one line naming the variable and a non-zero
+     * status, before any JVM trains; a file JavaCPP cannot load (it falls back to the bundled build) is refused too.
+     */
+    @Test
+    void anOpenBlasChoiceThatCannotLoadIsRefusedInOneLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String classpath = System.getProperty("java.class.path");
+        Path notALibrary = Files.writeString(dir.resolve("libopenblas.so.0"), "not an ELF file\n");
+        Path badName = Files.writeString(dir.resolve("openblas.dll"), "x\n");
+        for (String choice : List.of(dir.resolve("missing/libopenblas.so.0").toString(), badName.toString(), notALibrary.toString())) {
+            ProcessBuilder pb = new ProcessBuilder("bash", "-c", "source jobs/common.sh; choose_blas_core \"$1\" || exit $?; echo chosen",
+                    "test", classpath).redirectErrorStream(true);
+            pb.environment().remove("OPENBLAS_CORETYPE");
+            pb.environment().put("LSTM_SPARK_OPENBLAS", choice);
+            pb.environment().put("LSTM_SPARK_OPENBLAS_CACHE", dir.resolve("cache").toString());
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes()).strip();
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+            assertEquals(1, p.exitValue(), choice + ": " + out);
+            assertEquals(1, out.lines().count(), "one line: " + out);
+            assertTrue(out.startsWith("error: LSTM_SPARK_OPENBLAS") && out.contains(choice.substring(choice.lastIndexOf('/') + 1)), out);
+        }
+    }
+
+    /**
+     * LSTM_SPARK_OPENBLAS=system on a machine with a system OpenBLAS (here Debian's libopenblas0-pthread): the
+     * probe loads that file, and the JVM flags the scripts pass on point JavaCPP at it with a cache of its own.
+     */
+    @Test
+    void theSystemOpenBlasIsLoadedWhenAsked(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String classpath = System.getProperty("java.class.path");
+        ProcessBuilder find = new ProcessBuilder("bash", "-c", "source jobs/common.sh; choose_openblas_library system && echo \"$OPENBLAS_LIBRARY\"")
+                .redirectErrorStream(true);
+        find.environment().put("LSTM_SPARK_OPENBLAS_CACHE", dir.resolve("cache").toString());
+        Process f = find.start();
+        String library = new String(f.getInputStream().readAllBytes()).strip();
+        assertTrue(f.waitFor(60, TimeUnit.SECONDS));
+        org.junit.jupiter.api.Assumptions.assumeTrue(f.exitValue() == 0, "no system OpenBLAS here: " + library);
+
+        String script = "source jobs/common.sh; choose_blas_core \"$1\" || exit $?; echo \"$OPENBLAS_LIBRARY|$OPENBLAS_LIBRARY_OPTS|$BLAS_CORE_OPTS\"";
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", script, "test", classpath).redirectErrorStream(true);
+        pb.environment().remove("OPENBLAS_CORETYPE");
+        pb.environment().put("LSTM_SPARK_OPENBLAS", "system");
+        pb.environment().put("LSTM_SPARK_OPENBLAS_CACHE", dir.resolve("cache").toString());
+        String[] parts = run(pb).split("\\|");
+        assertEquals(library, parts[0]);
+        assertTrue(parts[1].contains("-Djava.library.path=" + Path.of(library).getParent())
+                && parts[1].contains("-Dorg.bytedeco.javacpp.cachedir=" + dir.resolve("cache"))
+                && parts[1].contains("-Dlstmspark.blas.library=" + library), parts[1]);
+        assertTrue(parts[2].startsWith("-Dlstmspark.blas.core="), parts[2]);
     }
 
     /** jobs/common.sh: a user's OPENBLAS_CORETYPE wins; otherwise the probe's answer is exported and cached per CPU. */
