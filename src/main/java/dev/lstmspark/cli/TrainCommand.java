@@ -9,14 +9,18 @@ import dev.lstmspark.corpus.CorpusLocator;
 import dev.lstmspark.run.SparkContexts;
 import dev.lstmspark.run.TrainingRun;
 import dev.lstmspark.store.RunDirectory;
+import dev.lstmspark.store.RunLayout;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 
 /** {@code train}: resolves the settings and the run directory, then hands over to {@link TrainingRun}. */
@@ -61,14 +65,41 @@ public final class TrainCommand implements Callable<Integer> {
         if (resume && !flags.containsKey(Settings.OUT.key())) {
             throw new ConfigException("--resume needs --out with the run directory to continue");
         }
-        TrainConfig config = ConfigLoader.load(configFile, flags);
-        String corpusUri = new CorpusLocator().resolve(config.corpus());
+        // A resume without --config continues with the run's own settings (nanoGPT's way: the run directory knows
+        // how it was trained), so `train --out DIR --resume` is enough; flags given still win, and TrainingRun
+        // refuses those that may not change on resume. With --config, the preset and flags are the settings.
+        boolean fromStoredSettings = resume && configFile == null;
+        TrainConfig given = fromStoredSettings ? null : ConfigLoader.load(configFile, flags);
+        String out = fromStoredSettings ? flags.get(Settings.OUT.key()) : given.out();
+        String corpusUri = given == null ? null : new CorpusLocator().resolve(given.corpus());
         RunDirectory.Mode mode = resume ? RunDirectory.Mode.RESUME : overwrite ? RunDirectory.Mode.OVERWRITE : RunDirectory.Mode.NEW;
         // The run directory is checked and locked before Spark starts: a refusal should cost nothing.
-        try (RunDirectory run = RunDirectory.prepare(config.out(), SparkContexts.hadoopConfiguration(), mode);
-             JavaSparkContext sc = SparkContexts.create("lstm-spark train", config.master())) {
-            new TrainingRun(config, corpusUri, run, resume, stats).train(sc, spec.commandLine().getOut());
+        try (RunDirectory run = RunDirectory.prepare(out, SparkContexts.hadoopConfiguration(), mode)) {
+            TrainConfig config = given != null ? given : storedSettingsWith(run, flags);
+            if (corpusUri == null) {
+                corpusUri = new CorpusLocator().resolve(config.corpus());
+            }
+            try (JavaSparkContext sc = SparkContexts.create("lstm-spark train", config.master())) {
+                new TrainingRun(config, corpusUri, run, resume, stats).train(sc, spec.commandLine().getOut());
+            }
         }
         return 0;
+    }
+
+    /** The interrupted run's stored settings, then {@code flags}. */
+    private static TrainConfig storedSettingsWith(RunDirectory run, Map<String, String> flags) {
+        String origin = run.path() + "/" + RunLayout.CONFIG;
+        if (!run.exists(RunLayout.CONFIG)) {
+            throw new ConfigException("--resume without --config reads the run's settings from " + origin
+                    + ", which is missing: pass the interrupted run's --config and flags");
+        }
+        Properties stored = new Properties();
+        try {
+            stored.load(new StringReader(run.readText(RunLayout.CONFIG)));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException(origin + " is not a readable properties file (" + e.getMessage()
+                    + "): pass the interrupted run's --config and flags");
+        }
+        return ConfigLoader.resumed(stored, origin, flags);
     }
 }

@@ -38,6 +38,27 @@ public final class ConfigLoader {
         return resolve(values);
     }
 
+    /**
+     * The settings of {@code train --resume} without {@code --config}: the interrupted run's own (its stored
+     * {@code config.properties}), then the flags given now, which win. Whether a changed value may change on resume
+     * is the training's check, not this one's.
+     *
+     * @param stored the run directory's {@code config.properties}
+     * @param origin where it was read, for messages
+     */
+    public static TrainConfig resumed(Properties stored, String origin, Map<String, String> flags) {
+        Map<String, String> values = defaults();
+        for (String key : stored.stringPropertyNames()) {
+            requireKnown(key, "in " + origin);
+            values.put(key, stored.getProperty(key));
+        }
+        flags.forEach((key, value) -> {
+            requireKnown(key, "on the command line");
+            values.put(key, value);
+        });
+        return resolve(values);
+    }
+
     /** Reads back the {@code config.properties} a run directory holds. */
     public static TrainConfig fromProperties(Properties properties, String origin) {
         Map<String, String> values = defaults();

@@ -287,7 +287,8 @@ public final class TrainingRun {
         }
         if (!changed.isEmpty()) {
             throw new ConfigException("--resume with settings that differ from the run in " + run.path() + ": "
-                    + String.join(", ", changed) + "; pass the same flags as the interrupted run");
+                    + String.join(", ", changed) + "; leave out --config and those flags to resume with the run's own settings,"
+                    + " or start a new run");
         }
         requireSameCorpus(checkpoint, data);
         if (!checkpoint.model().vocabulary().equals(data.vocabulary())) {

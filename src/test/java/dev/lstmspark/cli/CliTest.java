@@ -275,6 +275,33 @@ class CliTest {
         assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
     }
 
+    /** nanoGPT's way: the run directory knows how it was trained, so --out and --resume are enough. */
+    @Test
+    void resumeWithoutConfigContinuesWithTheRunsOwnSettings(@TempDir Path dir) throws IOException {
+        Path corpus = Files.writeString(dir.resolve("abc.txt"), "abcd efgh ".repeat(60) + "\n");
+        Path out = dir.resolve("run");
+        assertEquals(0, run("train", "--config", "conf/smoke.properties", "--corpus", corpus.toString(), "--epochs", "1",
+                "--hidden", "32", "--out", out.toString(), "--master", "local[2]").exitCode());
+
+        Result changed = run("train", "--resume", "--out", out.toString(), "--epochs", "2", "--hidden", "16");
+        assertEquals(Main.USAGE_ERROR, changed.exitCode());
+        assertTrue(changed.err().contains("hidden (32 -> 16)") && changed.err().contains("resume with the run's own settings"),
+                changed.err());
+
+        Result more = run("train", "--resume", "--out", out.toString(), "--epochs", "2");
+        assertEquals(0, more.exitCode(), more.err());
+        assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+        String stored = Files.readString(out.resolve("config.properties"));
+        assertTrue(stored.contains("hidden=32") && stored.contains("batch-size=8") && stored.contains("epochs=2")
+                && stored.contains("master=local[2]"), stored);
+
+        Files.delete(out.resolve("config.properties"));
+        Result lost = run("train", "--resume", "--out", out.toString(), "--epochs", "3");
+        assertEquals(Main.USAGE_ERROR, lost.exitCode());
+        assertTrue(lost.err().contains("config.properties, which is missing: pass the interrupted run's --config and flags"),
+                lost.err());
+    }
+
     @Test
     void divergenceStopsWithAClearLine(@TempDir Path dir) throws IOException {
         Path corpus = Files.writeString(dir.resolve("abc.txt"), "abcd efgh ".repeat(60) + "\n");
