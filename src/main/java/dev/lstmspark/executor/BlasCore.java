@@ -1,8 +1,11 @@
 package dev.lstmspark.executor;
 
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Which OpenBLAS kernels the CPU should run. ND4J 1.0.0-M2.1 bundles OpenBLAS 0.3.19, whose run-time CPU detection
@@ -123,7 +127,7 @@ public final class BlasCore {
                 + " node, or set LSTM_SPARK_EXECUTOR_OPENBLAS to the executors' path or to bundled)");
     }
 
-    private static final java.util.concurrent.atomic.AtomicBoolean CHECKED = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean CHECKED = new AtomicBoolean();
 
     /**
      * Once per JVM, after ND4J has loaded: logs {@link #requestedBuildMissing} when it applies. The launch scripts
@@ -136,12 +140,12 @@ public final class BlasCore {
         }
         String host;
         try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
+            host = InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             host = "this host";
         }
         requestedBuildMissing(requested, loadedFile(org.bytedeco.javacpp.Loader.getLoadedLibraries()).orElse(null), host)
-                .ifPresent(org.slf4j.LoggerFactory.getLogger(BlasCore.class)::warn);
+                .ifPresent(LoggerFactory.getLogger(BlasCore.class)::warn);
     }
 
     /**
