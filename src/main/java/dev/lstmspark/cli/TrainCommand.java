@@ -15,8 +15,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -89,17 +87,8 @@ public final class TrainCommand implements Callable<Integer> {
     /** The interrupted run's stored settings, then {@code flags}. */
     private static TrainConfig storedSettingsWith(RunDirectory run, Map<String, String> flags) {
         String origin = run.path() + "/" + RunLayout.CONFIG;
-        if (!run.exists(RunLayout.CONFIG)) {
-            throw new ConfigException("--resume without --config reads the run's settings from " + origin
-                    + ", which is missing: pass the interrupted run's --config and flags");
-        }
-        Properties stored = new Properties();
-        try {
-            stored.load(new StringReader(run.readText(RunLayout.CONFIG)));
-        } catch (IOException | IllegalArgumentException e) {
-            throw new ConfigException(origin + " is not a readable properties file (" + e.getMessage()
-                    + "): pass the interrupted run's --config and flags");
-        }
+        Properties stored = run.storedConfig().orElseThrow(() -> new ConfigException("--resume without --config reads"
+                + " the run's settings from " + origin + ", which is missing: pass the interrupted run's --config and flags"));
         return ConfigLoader.resumed(stored, origin, flags);
     }
 }

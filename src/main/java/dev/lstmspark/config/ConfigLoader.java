@@ -31,10 +31,7 @@ public final class ConfigLoader {
         if (configFile != null) {
             values.putAll(readFile(configFile));
         }
-        flags.forEach((key, value) -> {
-            requireKnown(key, "on the command line");
-            values.put(key, value);
-        });
+        putFlags(values, flags);
         return resolve(values);
     }
 
@@ -52,21 +49,21 @@ public final class ConfigLoader {
             requireKnown(key, "in " + origin);
             values.put(key, stored.getProperty(key));
         }
-        flags.forEach((key, value) -> {
-            requireKnown(key, "on the command line");
-            values.put(key, value);
-        });
+        putFlags(values, flags);
         return resolve(values);
     }
 
     /** Reads back the {@code config.properties} a run directory holds. */
     public static TrainConfig fromProperties(Properties properties, String origin) {
-        Map<String, String> values = defaults();
-        for (String key : properties.stringPropertyNames()) {
-            requireKnown(key, "in " + origin);
-            values.put(key, properties.getProperty(key));
-        }
-        return resolve(values);
+        return resumed(properties, origin, Map.of());
+    }
+
+    /** Command-line values over {@code values}, each key checked. */
+    private static void putFlags(Map<String, String> values, Map<String, String> flags) {
+        flags.forEach((key, value) -> {
+            requireKnown(key, "on the command line");
+            values.put(key, value);
+        });
     }
 
     /** The built-in default of every setting, as text, in order. */

@@ -13,9 +13,11 @@ import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.io.IOException;
+import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 
 /**
  * The {@code out} directory of one training run, on any Hadoop file system, held by that run alone (see
@@ -107,6 +109,25 @@ public final class RunDirectory implements AutoCloseable {
 
     public void writeConfig(TrainConfig config) {
         writer.replace(layout.file(RunLayout.CONFIG), RunFiles.config(config));
+    }
+
+    /**
+     * The settings {@link #writeConfig} stored, as written, or empty when the run has no {@code config.properties}.
+     *
+     * @throws RunDirectoryException when the file is not a readable properties file
+     */
+    public Optional<Properties> storedConfig() {
+        if (!exists(RunLayout.CONFIG)) {
+            return Optional.empty();
+        }
+        Properties stored = new Properties();
+        try {
+            stored.load(new StringReader(readText(RunLayout.CONFIG)));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new RunDirectoryException(path() + "/" + RunLayout.CONFIG + " is not a readable properties file ("
+                    + e.getMessage() + "): pass the interrupted run's --config and flags");
+        }
+        return Optional.of(stored);
     }
 
     public void writeVocabulary(Vocabulary vocabulary) {
