@@ -109,23 +109,25 @@ openblas_library_opts() {
 # 0.3.19 falls back to its SSE3 "Prescott" kernels on CPUs newer than it, 4x slower at this model's GEMMs on an
 # AVX-512 Xeon. Unless OPENBLAS_CORETYPE is set, probe once per CPU and OpenBLAS build (a JVM of its own, cached
 # under target/) and export SkylakeX or Haswell when OpenBLAS would fall back. Chooses the build first
-# (choose_openblas_library) and fails when LSTM_SPARK_OPENBLAS names one that does not load. Sets BLAS_CORE_OPTS
-# (-D flags for the report) and OPENBLAS_LIBRARY_OPTS. choose_blas_core CLASSPATH
+# (choose_openblas_library) and fails when LSTM_SPARK_OPENBLAS names one that does not load; that check runs even
+# when the user set OPENBLAS_CORETYPE, since JavaCPP falls back to the bundled build without a word. Sets
+# BLAS_CORE_OPTS (-D flags for the report) and OPENBLAS_LIBRARY_OPTS. choose_blas_core CLASSPATH
 choose_blas_core() {
-  local classpath="$1" key cache recommended chosen loaded
+  local classpath="$1" key cache recommended chosen loaded users_core="${OPENBLAS_CORETYPE:-}"
   choose_openblas_library || return 1
-  if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
-    BLAS_CORE_OPTS="-Dlstmspark.blas.core=$OPENBLAS_CORETYPE"
+  if [ -n "$users_core" ] && [ -z "$OPENBLAS_LIBRARY" ]; then
+    BLAS_CORE_OPTS="-Dlstmspark.blas.core=$users_core"
     return 0
   fi
   key="$( (grep -m1 '^model name' "${LSTM_SPARK_CPUINFO:-/proc/cpuinfo}"; grep -m1 '^flags' "${LSTM_SPARK_CPUINFO:-/proc/cpuinfo}"; echo "${OPENBLAS_LIBRARY:-bundled}") 2>/dev/null | cksum | cut -d' ' -f1)"
   cache="$PROJECT_DIR/target/.blas-core-$key"
   if [ ! -s "$cache" ]; then
     mkdir -p "$PROJECT_DIR/target"
-    java $OPENBLAS_LIBRARY_OPTS -cp "$classpath" dev.lstmspark.executor.BlasCore > "$cache.$$" 2>/dev/null && mv "$cache.$$" "$cache"
+    # Without the user's OPENBLAS_CORETYPE: the cached answer is OpenBLAS's own choice for this CPU and build.
+    env -u OPENBLAS_CORETYPE java $OPENBLAS_LIBRARY_OPTS -cp "$classpath" dev.lstmspark.executor.BlasCore > "$cache.$$" 2>/dev/null && mv "$cache.$$" "$cache"
     rm -f "$cache.$$"
   fi
-  BLAS_CORE_OPTS=""
+  BLAS_CORE_OPTS="${users_core:+-Dlstmspark.blas.core=$users_core}"
   [ -s "$cache" ] || return 0
   read -r recommended chosen loaded < "$cache"
   if [ -n "$OPENBLAS_LIBRARY" ] && [ "$loaded" != "$OPENBLAS_LIBRARY" ]; then
@@ -133,7 +135,9 @@ choose_blas_core() {
     echo "error: LSTM_SPARK_OPENBLAS=${LSTM_SPARK_OPENBLAS:-}: JavaCPP did not load $OPENBLAS_LIBRARY (it loaded the bundled OpenBLAS); give a libopenblas*.so* file built for this machine, or unset LSTM_SPARK_OPENBLAS" >&2
     return 1
   fi
-  if [ "$recommended" != "-" ]; then
+  if [ -n "$users_core" ]; then
+    BLAS_CORE_OPTS="-Dlstmspark.blas.core=$users_core"
+  elif [ "$recommended" != "-" ]; then
     export OPENBLAS_CORETYPE="$recommended"
     BLAS_CORE_OPTS="-Dlstmspark.blas.core=$recommended -Dlstmspark.blas.replaced=$chosen"
   else

@@ -38,6 +38,23 @@ public final class TestSupport {
         return TIME_MACHINE;
     }
 
+    /**
+     * The file {@code LSTM_SPARK_OPENBLAS=system} resolves to on this machine (jobs/common.sh's own answer), if it
+     * has a system OpenBLAS; {@code cacheDir} is the JavaCPP cache the choice would use.
+     */
+    public static java.util.Optional<String> systemOpenBlas(Path cacheDir) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "source jobs/common.sh; choose_openblas_library system && echo \"$OPENBLAS_LIBRARY\"")
+                .redirectErrorStream(true);
+        pb.environment().put("LSTM_SPARK_OPENBLAS_CACHE", cacheDir.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("choose_openblas_library system did not end: " + out);
+        }
+        return p.exitValue() == 0 ? java.util.Optional.of(out) : java.util.Optional.empty();
+    }
+
     /** A local Spark context configured as the commands configure theirs. */
     public static JavaSparkContext spark(String master) {
         return new JavaSparkContext(SparkContexts.conf("lstm-spark-test", master));

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,8 +31,9 @@ class OtherOpenBlasIT {
 
     @Test
     void trainsOnTheSystemOpenBlasWithTheBundledBuildsMetrics(@TempDir Path dir) throws Exception {
-        String library = systemOpenBlas(dir);
-        Assumptions.assumeTrue(library != null, "no system OpenBLAS on this machine (apt-get install libopenblas0-pthread)");
+        Optional<String> found = TestSupport.systemOpenBlas(dir.resolve("cache"));
+        Assumptions.assumeTrue(found.isPresent(), "no system OpenBLAS on this machine (apt-get install libopenblas0-pthread)");
+        String library = found.get();
         Path corpus = TestSupport.pangramCorpus(dir, 30);
 
         String bundled = train(dir, corpus, "bundled", dir.resolve("bundled"));
@@ -55,17 +57,6 @@ class OtherOpenBlasIT {
             // JavaCPP extracts the bundled library as a plain file; a link there would point every later JVM elsewhere.
             assertFalse(Files.isSymbolicLink(SHARED_BUNDLED), "the shared JavaCPP cache was re-linked: " + SHARED_BUNDLED);
         }
-    }
-
-    /** The file {@code LSTM_SPARK_OPENBLAS=system} resolves to here, or null when there is none. */
-    private static String systemOpenBlas(Path dir) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "source jobs/common.sh; choose_openblas_library system && echo \"$OPENBLAS_LIBRARY\"")
-                .redirectErrorStream(true);
-        pb.environment().put("LSTM_SPARK_OPENBLAS_CACHE", dir.resolve("cache").toString());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return p.exitValue() == 0 ? out : null;
     }
 
     private static String train(Path dir, Path corpus, String openblas, Path out) throws Exception {

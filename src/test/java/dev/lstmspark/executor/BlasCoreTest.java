@@ -1,5 +1,6 @@
 package dev.lstmspark.executor;
 
+import dev.lstmspark.TestSupport;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -140,6 +141,22 @@ class BlasCoreTest {
         }
     }
 
+    /** A user's OPENBLAS_CORETYPE still wins the kernels, but not over the check that the asked-for build loads. */
+    @Test
+    void anOpenBlasChoiceThatCannotLoadIsRefusedEvenWithTheUsersCore(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path notALibrary = Files.writeString(dir.resolve("libopenblas.so.0"), "not an ELF file\n");
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "source jobs/common.sh; choose_blas_core \"$1\" || exit $?; echo chosen",
+                "test", System.getProperty("java.class.path")).redirectErrorStream(true);
+        pb.environment().put("OPENBLAS_CORETYPE", "Haswell");
+        pb.environment().put("LSTM_SPARK_OPENBLAS", notALibrary.toString());
+        pb.environment().put("LSTM_SPARK_OPENBLAS_CACHE", dir.resolve("cache").toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(1, p.exitValue(), out);
+        assertTrue(out.startsWith("error: LSTM_SPARK_OPENBLAS=" + notALibrary + ": JavaCPP did not load") && out.lines().count() == 1, out);
+    }
+
     /**
      * LSTM_SPARK_OPENBLAS=system on a machine with a system OpenBLAS (here Debian's libopenblas0-pthread): the
      * probe loads that file, and the JVM flags the scripts pass on point JavaCPP at it with a cache of its own.
@@ -147,13 +164,9 @@ class BlasCoreTest {
     @Test
     void theSystemOpenBlasIsLoadedWhenAsked(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         String classpath = System.getProperty("java.class.path");
-        ProcessBuilder find = new ProcessBuilder("bash", "-c", "source jobs/common.sh; choose_openblas_library system && echo \"$OPENBLAS_LIBRARY\"")
-                .redirectErrorStream(true);
-        find.environment().put("LSTM_SPARK_OPENBLAS_CACHE", dir.resolve("cache").toString());
-        Process f = find.start();
-        String library = new String(f.getInputStream().readAllBytes()).strip();
-        assertTrue(f.waitFor(60, TimeUnit.SECONDS));
-        org.junit.jupiter.api.Assumptions.assumeTrue(f.exitValue() == 0, "no system OpenBLAS here: " + library);
+        Optional<String> system = TestSupport.systemOpenBlas(dir.resolve("cache"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(system.isPresent(), "no system OpenBLAS here");
+        String library = system.get();
 
         String script = "source jobs/common.sh; choose_blas_core \"$1\" || exit $?; echo \"$OPENBLAS_LIBRARY|$OPENBLAS_LIBRARY_OPTS|$BLAS_CORE_OPTS\"";
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", script, "test", classpath).redirectErrorStream(true);
