@@ -115,10 +115,8 @@ openblas_library_opts() {
 choose_blas_core() {
   local classpath="$1" key cache recommended chosen loaded users_core="${OPENBLAS_CORETYPE:-}"
   choose_openblas_library || return 1
-  if [ -n "$users_core" ] && [ -z "$OPENBLAS_LIBRARY" ]; then
-    BLAS_CORE_OPTS="-Dlstmspark.blas.core=$users_core"
-    return 0
-  fi
+  BLAS_CORE_OPTS="${users_core:+-Dlstmspark.blas.core=$users_core}"
+  [ -n "$users_core" ] && [ -z "$OPENBLAS_LIBRARY" ] && return 0
   key="$( (grep -m1 '^model name' "${LSTM_SPARK_CPUINFO:-/proc/cpuinfo}"; grep -m1 '^flags' "${LSTM_SPARK_CPUINFO:-/proc/cpuinfo}"; echo "${OPENBLAS_LIBRARY:-bundled}") 2>/dev/null | cksum | cut -d' ' -f1)"
   cache="$PROJECT_DIR/target/.blas-core-$key"
   if [ ! -s "$cache" ]; then
@@ -127,7 +125,6 @@ choose_blas_core() {
     env -u OPENBLAS_CORETYPE java $OPENBLAS_LIBRARY_OPTS -cp "$classpath" dev.lstmspark.executor.BlasCore > "$cache.$$" 2>/dev/null && mv "$cache.$$" "$cache"
     rm -f "$cache.$$"
   fi
-  BLAS_CORE_OPTS="${users_core:+-Dlstmspark.blas.core=$users_core}"
   [ -s "$cache" ] || return 0
   read -r recommended chosen loaded < "$cache"
   if [ -n "$OPENBLAS_LIBRARY" ] && [ "$loaded" != "$OPENBLAS_LIBRARY" ]; then
@@ -135,9 +132,8 @@ choose_blas_core() {
     echo "error: LSTM_SPARK_OPENBLAS=${LSTM_SPARK_OPENBLAS:-}: JavaCPP did not load $OPENBLAS_LIBRARY (it loaded the bundled OpenBLAS); give a libopenblas*.so* file built for this machine, or unset LSTM_SPARK_OPENBLAS" >&2
     return 1
   fi
-  if [ -n "$users_core" ]; then
-    BLAS_CORE_OPTS="-Dlstmspark.blas.core=$users_core"
-  elif [ "$recommended" != "-" ]; then
+  [ -n "$users_core" ] && return 0
+  if [ "$recommended" != "-" ]; then
     export OPENBLAS_CORETYPE="$recommended"
     BLAS_CORE_OPTS="-Dlstmspark.blas.core=$recommended -Dlstmspark.blas.replaced=$chosen"
   else
