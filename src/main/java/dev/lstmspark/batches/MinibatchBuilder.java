@@ -8,7 +8,8 @@ import org.apache.spark.api.java.JavaRDD;
  *
  * <p>Each partition cuts the windows that start in it (borrowing the few tokens past its end from the
  * partitions that follow), tags each with its minibatch, and one shuffle brings every minibatch's windows
- * together. The corpus itself never reaches the driver.
+ * together. The corpus itself never reaches the driver. Minibatch {@code i} ends up in partition
+ * {@code i mod numPartitions} (a hash partitioner over the id), so consecutive ids spread evenly over the partitions.
  */
 public final class MinibatchBuilder {
 

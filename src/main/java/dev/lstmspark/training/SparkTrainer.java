@@ -51,6 +51,7 @@ public final class SparkTrainer implements AutoCloseable {
     private final TrainingData data;
     private final int workers;
     private final boolean collectStats;
+    private final RoundTrainingMaster trainingMaster;
     private final SparkDl4jMultiLayer sparkNet;
     private final JavaRDD<TokenBatch> validation;
     /** The driver's block momentum between averaging rounds; {@code null} for plain parameter averaging. */
@@ -75,7 +76,8 @@ public final class SparkTrainer implements AutoCloseable {
             // DL4J's default clock asks an NTP server, which clusters without internet access cannot reach.
             System.setProperty(TIME_SOURCE_PROPERTY, "org.deeplearning4j.spark.time.SystemClockTimeSource");
         }
-        this.sparkNet = new SparkDl4jMultiLayer(sc, network, trainingMaster());
+        this.trainingMaster = trainingMaster();
+        this.sparkNet = new SparkDl4jMultiLayer(sc, network, trainingMaster);
         double momentum = config.blockMomentumFor(workers);
         this.blockMomentum = blockMomentum != null ? blockMomentum
                 : BlockMomentum.isPlainAveraging(momentum, config.blockLrFor(workers)) ? null
@@ -153,7 +155,8 @@ public final class SparkTrainer implements AutoCloseable {
                     broadcast = blockMomentum.broadcast();
                     sparkNet.getNetwork().setParams(broadcast);
                 }
-                sparkNet.fit(minibatches.filter(b -> b.id() >= from && b.id() < to).mapPartitions(batches -> {
+                trainingMaster.nextRound(to - from, to - from == perRound);
+                sparkNet.fit(round(minibatches, from, to).mapPartitions(batches -> {
                     // Spark runs this while building the task's iterators, before DL4J's worker creates any array.
                     ExecutorTask.prepare();
                     return new MappedIterator<>(batches, b -> b.toDataSet(vocabSize, layout));
@@ -190,6 +193,16 @@ public final class SparkTrainer implements AutoCloseable {
         double seconds = (System.nanoTime() - start) / 1e9;
         return new EpochMetrics(epoch, trainPerplexity, valPerplexity, stats.tokens(), stats.minibatches(), seconds,
                 fitSeconds, Double.NaN, List.copyOf(stats.executors()));
+    }
+
+    /**
+     * The minibatches {@code [from, to)} of an epoch's RDD. A full round ({@code workers x} DataSets per round,
+     * starting at a multiple of that) holds exactly the DataSets per round in each of the epoch RDD's {@code workers}
+     * partitions: {@link MinibatchBuilder} hash-partitions by minibatch id, so id {@code i} is in partition
+     * {@code i mod workers}. {@link RoundTrainingMaster} relies on it to skip DL4J's rebalancing check.
+     */
+    static JavaRDD<TokenBatch> round(JavaRDD<TokenBatch> epoch, long from, long to) {
+        return epoch.filter(b -> b.id() >= from && b.id() < to);
     }
 
     /** Releases the held-out minibatches. */
@@ -266,15 +279,14 @@ public final class SparkTrainer implements AutoCloseable {
      * Parameter averaging with the examples per {@code DataSet} (batch-size) as the first argument, and
      * {@code Direct} training so that no export directory on a shared file system is needed.
      */
-    private ParameterAveragingTrainingMaster trainingMaster() {
-        return new ParameterAveragingTrainingMaster.Builder(workers, config.batchSize())
+    private RoundTrainingMaster trainingMaster() {
+        return new RoundTrainingMaster(new ParameterAveragingTrainingMaster.Builder(workers, config.batchSize())
                 .batchSizePerWorker(config.batchSize())
                 .averagingFrequency(dataSetsPerRound(config, workers))
                 .workerPrefetchNumBatches(2)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .storageLevel(null)
                 .rngSeed(config.seed())
-                .collectTrainingStats(collectStats)
-                .build();
+                .collectTrainingStats(collectStats));
     }
 }

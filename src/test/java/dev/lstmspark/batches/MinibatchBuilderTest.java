@@ -70,6 +70,31 @@ class MinibatchBuilderTest {
         fixture.corpus().unpersist();
     }
 
+    /**
+     * Minibatch {@code i} is in partition {@code i mod numPartitions}: a training round of consecutive ids that
+     * starts at a multiple of its size then holds the same number of minibatches in every partition, which the
+     * trainer relies on instead of counting them.
+     */
+    @Test
+    void minibatchIdModuloPartitionsIsItsPartition() {
+        int[] corpus = randomCorpus(2_345, 5);
+        EncodedCorpusFixture fixture = EncodedCorpusFixture.of(sc, corpus, 3, 5);
+        for (WindowPlan plan : List.of(
+                WindowPlan.random(0, corpus.length, 9, 4, 5, 1),
+                WindowPlan.sequential(0, corpus.length, 7, 4, 3, 5, 1))) {
+            for (int partitions : new int[] {2, 3}) {
+                List<List<TokenBatch>> byPartition = MinibatchBuilder.build(fixture.corpus(), plan, partitions).glom().collect();
+                assertEquals(partitions, byPartition.size());
+                for (int p = 0; p < partitions; p++) {
+                    for (TokenBatch batch : byPartition.get(p)) {
+                        assertEquals(p, batch.id() % partitions, "minibatch " + batch.id());
+                    }
+                }
+            }
+        }
+        fixture.corpus().unpersist();
+    }
+
     /** Every window of the epoch is used once; only the tail after the last full minibatch is dropped. */
     @Test
     void randomEpochUsesEachWindowOnceAndDropsOnlyTheTail() {

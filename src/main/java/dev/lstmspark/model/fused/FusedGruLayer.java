@@ -42,13 +42,13 @@ public class FusedGruLayer extends FusedRecurrentLayer<FusedGru> {
     }
 
     @Override
-    protected void allocateCellBuffers() {
-        resetHiddenNative = NativeBuffer.allocate(dataType, upstream.length);
-        resetHidden = new double[batch * hidden];
-        resetHiddenGradientNative = NativeBuffer.allocate(dataType, (long) batch * hidden);
-        resetHiddenGradient = new double[batch * hidden];
-        hiddenCarry = new double[batch * hidden];
-        stepGradient = new double[batch * hidden];
+    protected void bindCellBuffers() {
+        resetHiddenNative = scratchNative("resetHiddenNative", upstream.length);
+        resetHidden = scratchDoubles("resetHidden", batch * hidden);
+        resetHiddenGradientNative = scratchNative("resetHiddenGradientNative", (long) batch * hidden);
+        resetHiddenGradient = scratchDoubles("resetHiddenGradient", batch * hidden);
+        hiddenCarry = scratchDoubles("hiddenCarry", batch * hidden);
+        stepGradient = scratchDoubles("stepGradient", batch * hidden);
     }
 
     @Override

@@ -37,10 +37,10 @@ public class FusedLstmLayer extends FusedRecurrentLayer<FusedLstm> {
     }
 
     @Override
-    protected void allocateCellBuffers() {
-        cells = new double[hiddenStates.length];
-        cellTanh = new double[upstream.length];
-        cellCarry = new double[batch * hidden];
+    protected void bindCellBuffers() {
+        cells = scratchDoubles("cells", hiddenStates.length);
+        cellTanh = scratchDoubles("cellTanh", upstream.length);
+        cellCarry = scratchDoubles("cellCarry", batch * hidden);
     }
 
     @Override

@@ -98,7 +98,7 @@ public abstract class FusedRecurrent extends BaseRecurrentLayer {
 
     /**
      * Sizes in elements per example. Every pass, inference or training, uses the same buffers, allocated once per
-     * shape in the layer (outside DL4J's workspaces) and reused: per step the gate pre-activations and their
+     * thread and shape (outside DL4J's workspaces) and reused by every layer instance of that shape: per step the gate pre-activations and their
      * gradients on the heap and natively ({@code 4 G nOut}), and about five {@code nOut}-sized vectors (hidden
      * state on the heap and natively, its gradient, the cell's own states). The heap copies are {@code double}
      * whatever the network's data type.

@@ -36,7 +36,9 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
  * code; a float network rounds at the native boundary, where OpenBLAS reads its operands). The training forward
  * pass keeps every step's gate activations for backpropagation (recomputing them would cost a third of a training
  * step); the backward pass is one gate pass and one GEMM per step, and the weight gradients are GEMMs over the
- * whole sequence. Buffers are allocated once per shape, outside DL4J's workspaces.
+ * whole sequence. Buffers are allocated once per thread and shape, outside DL4J's workspaces, and reused by every
+ * layer instance of that shape on the thread ({@link ScratchMemory}): parameter averaging builds a new network
+ * every round.
  */
 public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends BaseRecurrentLayer<C> {
 
@@ -47,7 +49,7 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
     /** Gate values per example and step: {@code gateBlocks * hidden}. */
     protected final int width;
 
-    /** Shape the buffers were allocated for. */
+    /** Shape the buffers were claimed for. */
     protected int batch = -1;
     protected int steps = -1;
 
@@ -75,9 +77,8 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
     /** {@code RW} of the pass under way. */
     protected NativeBuffer recurrentWeights;
 
-    /** A dense input that does not come in the sequence layout is copied here. */
-    private INDArray inputStage;
-    private INDArray upstreamStage;
+    /** Where every buffer of the pass under way comes from; see {@link ScratchMemory} for who may use it when. */
+    private ScratchMemory scratch;
     private double[] weightScratch;
     private double[] biasGradient;
     private double[] inputRowGradients;
@@ -126,8 +127,11 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
     /** Key of the hidden state in the state maps. */
     protected abstract String hiddenStateKey();
 
-    /** Allocates the subclass's own buffers for {@link #batch} and {@link #steps}. */
-    protected abstract void allocateCellBuffers();
+    /**
+     * Binds the subclass's own buffers for {@link #batch} and {@link #steps}, from {@link #scratchDoubles} and
+     * {@link #scratchNative}.
+     */
+    protected abstract void bindCellBuffers();
 
     /** Loads the subclass's part of a stored state ({@code null}: zeros) for a pass starting now. */
     protected abstract void loadCellState(Map<String, INDArray> state);
@@ -210,7 +214,7 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
     @Override
     public Pair<Gradient, INDArray> tbpttBackpropGradient(INDArray epsilon, int backLength, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        if (!kept || keptInput != input) {
+        if (!kept || keptInput != input || !scratch.isHeldBy(this)) {
             forward(initialStateOfLastForward, true, workspaceMgr, false);
         }
         readUpstream(permuteIfNWC(epsilon));
@@ -320,7 +324,7 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
                     + (indexInput ? "[minibatch, 1, time] token indices" : "[minibatch, " + nIn + ", time] input")
                     + ", got shape " + Arrays.toString(input.shape()));
         }
-        ensureBuffers(Math.toIntExact(x.size(0)), Math.toIntExact(x.size(2)));
+        claimBuffers(Math.toIntExact(x.size(0)), Math.toIntExact(x.size(2)));
 
         NativeBuffer w = NativeBuffer.of(getParam(FusedParamInitializer.WEIGHT_KEY), 'f');
         recurrentWeights = NativeBuffer.of(getParam(FusedParamInitializer.RECURRENT_WEIGHT_KEY), 'f');
@@ -360,34 +364,48 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
         return permuteIfNWC(out.permute(1, 2, 0));
     }
 
-    private void ensureBuffers(int newBatch, int newSteps) {
-        if (newBatch == batch && newSteps == steps) {
+    /**
+     * Binds this thread's {@link ScratchMemory} for the minibatch shape to the buffer fields, claiming it from
+     * whichever layer held it last (another round's network, usually); the same shape finds the same arrays.
+     */
+    private void claimBuffers(int newBatch, int newSteps) {
+        if (newBatch == batch && newSteps == steps && scratch != null && scratch.isHeldBy(this)) {
             return;
         }
         batch = newBatch;
         steps = newSteps;
+        scratch = ScratchMemory.claim(new ScratchMemory.Key(getClass().getName(), getIndex(), nIn, hidden, indexInput,
+                dataType, batch, steps), this);
         int rows = Math.multiplyExact(steps, batch);
-        gates = new double[Math.multiplyExact(rows, width)];
-        gateGradients = new double[gates.length];
-        hiddenStates = new double[Math.multiplyExact(rows + batch, hidden)];
-        upstream = new double[rows * hidden];
-        recurrentGradient = new double[batch * hidden];
-        bias = new double[width];
-        biasGradient = new double[width];
-        weightScratch = new double[nIn * width];
+        gates = scratchDoubles("gates", Math.multiplyExact(rows, width));
+        gateGradients = scratchDoubles("gateGradients", gates.length);
+        hiddenStates = scratchDoubles("hiddenStates", Math.multiplyExact(rows + batch, hidden));
+        upstream = scratchDoubles("upstream", rows * hidden);
+        recurrentGradient = scratchDoubles("recurrentGradient", batch * hidden);
+        bias = scratchDoubles("bias", width);
+        biasGradient = scratchDoubles("biasGradient", width);
+        weightScratch = scratchDoubles("weightScratch", nIn * width);
         if (indexInput) {
-            inputRows = new double[nIn * width];
-            inputRowGradients = new double[nIn * width];
-            tokens = new int[rows];
+            inputRows = scratchDoubles("inputRows", nIn * width);
+            inputRowGradients = scratchDoubles("inputRowGradients", nIn * width);
+            tokens = scratch.ints("tokens", rows);
         }
-        preActivations = NativeBuffer.allocate(dataType, gates.length);
-        gateGradientsNative = NativeBuffer.allocate(dataType, gates.length);
-        hiddenNative = NativeBuffer.allocate(dataType, hiddenStates.length);
-        recurrentGradientNative = NativeBuffer.allocate(dataType, (long) batch * hidden);
-        inputStage = null;
-        upstreamStage = null;
+        preActivations = scratchNative("preActivations", gates.length);
+        gateGradientsNative = scratchNative("gateGradientsNative", gates.length);
+        hiddenNative = scratchNative("hiddenNative", hiddenStates.length);
+        recurrentGradientNative = scratchNative("recurrentGradientNative", (long) batch * hidden);
         kept = false;
-        allocateCellBuffers();
+        bindCellBuffers();
+    }
+
+    /** A heap buffer of the layer's {@link ScratchMemory}: its contents are whatever the last holder left. */
+    protected final double[] scratchDoubles(String name, int length) {
+        return scratch.doubles(name, length);
+    }
+
+    /** A native buffer of the network's data type in the layer's {@link ScratchMemory}. */
+    protected final NativeBuffer scratchNative(String name, long length) {
+        return scratch.nativeBuffer(name, dataType, length);
     }
 
     /** Token indices of {@code [B, 1, T]} into {@link #tokens}, row {@code t B + b}; each must be an index of W's rows. */
@@ -411,13 +429,11 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
         if (x.dataType() == dataType && hasSequenceLayout(x)) {
             return NativeBuffer.ofLayout(x, (long) steps * batch * nIn);
         }
+        NativeBuffer stage = scratchNative("inputStage", (long) steps * batch * nIn);
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            if (inputStage == null) {
-                inputStage = Nd4j.createUninitialized(dataType, new long[] {steps, batch, nIn}, 'c');
-            }
-            inputStage.permute(1, 2, 0).assign(x);
+            stage.array().reshape('c', steps, batch, nIn).permute(1, 2, 0).assign(x);
         }
-        return NativeBuffer.of(inputStage, 'c');
+        return stage;
     }
 
     /** dL/dh from the layer above into {@link #upstream} in the sequence layout. */
@@ -430,13 +446,11 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
             NativeBuffer.ofLayout(epsilon, upstream.length).read(0, upstream, 0, upstream.length);
             return;
         }
+        NativeBuffer stage = scratchNative("upstreamStage", upstream.length);
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            if (upstreamStage == null) {
-                upstreamStage = Nd4j.createUninitialized(dataType, new long[] {steps, batch, hidden}, 'c');
-            }
-            upstreamStage.permute(1, 2, 0).assign(epsilon);
+            stage.array().reshape('c', steps, batch, hidden).permute(1, 2, 0).assign(epsilon);
         }
-        NativeBuffer.of(upstreamStage, 'c').read(0, upstream, 0, upstream.length);
+        stage.read(0, upstream, 0, upstream.length);
     }
 
     /** Whether {@code [B, n, T]} has strides {@code [n, 1, B n]}: the row-major {@code [T B, n]} matrix. */

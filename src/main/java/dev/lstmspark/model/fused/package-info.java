@@ -9,7 +9,8 @@
  * <p>{@link dev.lstmspark.model.fused.FusedRecurrent} and {@link dev.lstmspark.model.fused.FusedRecurrentLayer} hold
  * what both cells share (buffers, input projection, weight gradients, truncated-BPTT and {@code rnnTimeStep}
  * state); {@link dev.lstmspark.model.fused.FusedParamInitializer} lays the parameters out; {@code NativeBuffer}
- * and {@code RowMajorGemm} are the native memory and the GEMM calls. The layers refuse to run on another ND4J
+ * and {@code RowMajorGemm} are the native memory and the GEMM calls; {@code ScratchMemory} keeps the buffers per
+ * thread and shape, so the new network of every averaging round reuses them. The layers refuse to run on another ND4J
  * backend: there the stock layers ({@code LSTM}, {@code model.gru.Gru}) are the implementation.
  */
 package dev.lstmspark.model.fused;
