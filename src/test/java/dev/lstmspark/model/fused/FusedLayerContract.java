@@ -325,6 +325,36 @@ abstract class FusedLayerContract {
         assertEquals(aloneInput, interleaved.getSecond());
     }
 
+    /**
+     * The gradient from above is read in whatever layout it comes: the layer's own (row-major [T B, n], read
+     * directly), DL4J's {@code RnnOutputLayer}'s (column-major) or ND4J's default, both copied first.
+     */
+    @Test
+    void upstreamGradientInAnyLayoutGivesTheSameGradient() {
+        FusedRecurrentLayer<?> layer = layerWithGradients(network(53, fused(false, N_IN)));
+        LayerWorkspaceMgr noWorkspaces = LayerWorkspaceMgr.noWorkspaces();
+        INDArray x = input(false, 54);
+        INDArray upstream = denseInput(55, HIDDEN);
+        INDArray rowMajor = Nd4j.create(DataType.DOUBLE, new long[] {STEPS, BATCH, HIDDEN}, 'c').permute(1, 2, 0).assign(upstream);
+        INDArray columnMajor = Nd4j.create(DataType.DOUBLE, new long[] {HIDDEN, STEPS, BATCH}, 'c').permute(2, 0, 1).assign(upstream);
+        assertArrayEquals(new long[] {1, (long) STEPS * BATCH, BATCH}, columnMajor.stride());
+
+        INDArray[] gradients = new INDArray[3];
+        INDArray[] inputGradients = new INDArray[3];
+        INDArray[] epsilons = {upstream, rowMajor, columnMajor};
+        for (int i = 0; i < epsilons.length; i++) {
+            layer.rnnClearPreviousState();
+            layer.rnnActivateUsingStoredState(x, true, false, noWorkspaces);
+            Pair<Gradient, INDArray> result = layer.tbpttBackpropGradient(epsilons[i], -1, noWorkspaces);
+            gradients[i] = result.getFirst().gradient().dup();
+            inputGradients[i] = result.getSecond().dup();
+        }
+        for (int i = 1; i < epsilons.length; i++) {
+            assertEquals(gradients[0], gradients[i], "layout " + i);
+            assertEquals(inputGradients[0], inputGradients[i], "layout " + i);
+        }
+    }
+
     /** Buffers belong to a thread: a backward pass on another thread than its forward pass uses that thread's own. */
     @Test
     void backpropagationOnAnotherThreadGivesTheSameGradient() throws Exception {
