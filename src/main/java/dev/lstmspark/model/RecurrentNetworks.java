@@ -5,6 +5,7 @@ import dev.lstmspark.batches.TokenEncoding;
 import dev.lstmspark.model.fused.FusedGru;
 import dev.lstmspark.model.fused.FusedLstm;
 import dev.lstmspark.model.fused.FusedRecurrent;
+import dev.lstmspark.model.fused.FusedSoftmaxOutput;
 import dev.lstmspark.model.gru.Gru;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -51,12 +52,14 @@ public final class RecurrentNetworks {
         for (int i = 0; i < spec.layers(); i++) {
             list.layer(spec.fused() ? fusedLayer(spec, i) : recurrentLayer(spec, i == 0 ? spec.vocabSize() : spec.hidden()));
         }
-        // Fused networks take token indices in and out: the sparse loss reads the label's index, as MCXENT its one-hot.
-        list.layer(new RnnOutputLayer.Builder(spec.fused() ? LossFunctions.LossFunction.SPARSE_MCXENT : LossFunctions.LossFunction.MCXENT)
+        // Fused networks take token indices in and out: the sparse loss reads the label's index, as MCXENT its one-hot;
+        // their output layer computes that loss over the fused layer's output without DL4J's reshaping copies.
+        RnnOutputLayer output = new RnnOutputLayer.Builder(spec.fused() ? LossFunctions.LossFunction.SPARSE_MCXENT : LossFunctions.LossFunction.MCXENT)
                 .nIn(spec.hidden())
                 .nOut(spec.vocabSize())
                 .activation(Activation.SOFTMAX)
-                .build());
+                .build();
+        list.layer(spec.fused() ? new FusedSoftmaxOutput(output) : output);
         if (spec.truncatedBpttLength() > 0) {
             list.backpropType(BackpropType.TruncatedBPTT)
                     .tBPTTForwardLength(spec.truncatedBpttLength())
