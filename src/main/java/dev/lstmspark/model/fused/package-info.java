@@ -5,6 +5,8 @@
  * with the per-operation overhead of ND4J taken out: a time step is one OpenBLAS GEMM into a preallocated buffer
  * (two for the GRU) and a gate pass in plain Java; the first layer reads token indices
  * ({@code indexInput(true)}, input {@code [minibatch, 1, T]}) so that {@code x_t W} is a row of {@code W}.
+ * {@link dev.lstmspark.model.fused.FusedSoftmaxOutput} is DL4J's {@code RnnOutputLayer} whose training pass reads
+ * their output as it lies (softmax and sparse cross-entropy, one forward GEMM for score and gradient).
  *
  * <p>{@link dev.lstmspark.model.fused.FusedRecurrent} and {@link dev.lstmspark.model.fused.FusedRecurrentLayer} hold
  * what both cells share (buffers, input projection, weight gradients, truncated-BPTT and {@code rnnTimeStep}

@@ -1,5 +1,7 @@
 package dev.lstmspark.model.fused;
 
+import dev.lstmspark.model.DoublePrecision;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
@@ -22,9 +24,8 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -50,6 +51,7 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
  * finite differences (DL4J's gradient check and direct ones from a stored state), truncated BPTT, state carried
  * between calls, index input against one-hot input, serialization and training.
  */
+@ExtendWith(DoublePrecision.class)
 abstract class FusedLayerContract {
 
     static final int VOCAB = 6;
@@ -59,21 +61,6 @@ abstract class FusedLayerContract {
     static final int STEPS = 6;
     static final int CLASSES = 5;
 
-    private static DataType savedDefault;
-    private static DataType savedFloatingDefault;
-
-    /** Finite differences need double precision everywhere; the rest of the suite runs in float. */
-    @BeforeAll
-    static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedFloatingDefault = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedFloatingDefault);
-    }
 
     /** A fresh builder of the cell under test. */
     abstract FusedRecurrent.Builder<?> fusedBuilder();

@@ -1,5 +1,7 @@
 package dev.lstmspark.model.fused;
 
+import dev.lstmspark.model.DoublePrecision;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.Random;
@@ -13,9 +15,8 @@ import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fused output layer computes what DL4J's {@code RnnOutputLayer} computes, with or without a label mask. */
+@ExtendWith(DoublePrecision.class)
 class FusedSoftmaxOutputTest {
 
     private static final int VOCAB = 7;
@@ -39,20 +41,6 @@ class FusedSoftmaxOutputTest {
     private static final int BATCH = 3;
     private static final int STEPS = 6;
 
-    private static DataType savedDefault;
-    private static DataType savedFloatingDefault;
-
-    @BeforeAll
-    static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedFloatingDefault = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedFloatingDefault);
-    }
 
     private static RnnOutputLayer stockOutput() {
         return new RnnOutputLayer.Builder(LossFunctions.LossFunction.SPARSE_MCXENT)

@@ -1,5 +1,7 @@
 package dev.lstmspark.model.gru;
 
+import dev.lstmspark.model.DoublePrecision;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.Map;
@@ -20,9 +22,8 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -41,6 +42,7 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 
 /** The GRU layer against d2l's equations, finite differences, DL4J's state handling and serialization. */
+@ExtendWith(DoublePrecision.class)
 class GruLayerTest {
 
     private static final int N_IN = 4;
@@ -48,21 +50,6 @@ class GruLayerTest {
     private static final int BATCH = 3;
     private static final int STEPS = 6;
 
-    private static DataType savedDefault;
-    private static DataType savedFloatingDefault;
-
-    /** Finite differences need double precision everywhere; the rest of the suite runs in float. */
-    @BeforeAll
-    static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedFloatingDefault = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedFloatingDefault);
-    }
 
     private static MultiLayerNetwork network(int gruLayers, long seed, BackpropType backprop) {
         return network(gruLayers, seed, backprop, new NoOp());
