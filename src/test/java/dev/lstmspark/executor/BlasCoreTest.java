@@ -123,38 +123,42 @@ class BlasCoreTest {
      */
     @Test
     void anOpenBlasChoiceThatCannotLoadIsRefusedInOneLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        String classpath = System.getProperty("java.class.path");
         Path notALibrary = Files.writeString(dir.resolve("libopenblas.so.0"), "not an ELF file\n");
         Path badName = Files.writeString(dir.resolve("openblas.dll"), "x\n");
         for (String choice : List.of(dir.resolve("missing/libopenblas.so.0").toString(), badName.toString(), notALibrary.toString())) {
-            ProcessBuilder pb = new ProcessBuilder("bash", "-c", "source jobs/common.sh; choose_blas_core \"$1\" || exit $?; echo chosen",
-                    "test", classpath).redirectErrorStream(true);
-            pb.environment().remove("OPENBLAS_CORETYPE");
-            pb.environment().put("LSTM_SPARK_OPENBLAS", choice);
-            pb.environment().put("LSTM_SPARK_OPENBLAS_CACHE", dir.resolve("cache").toString());
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes()).strip();
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-            assertEquals(1, p.exitValue(), choice + ": " + out);
-            assertEquals(1, out.lines().count(), "one line: " + out);
+            String out = refusal(choice, null, dir.resolve("cache"));
             assertTrue(out.startsWith("error: LSTM_SPARK_OPENBLAS") && out.contains(choice.substring(choice.lastIndexOf('/') + 1)), out);
         }
+    }
+
+    /**
+     * What {@code choose_blas_core} prints when it refuses {@code LSTM_SPARK_OPENBLAS=choice} (with the user's
+     * {@code OPENBLAS_CORETYPE}, or none): it must exit 1 with exactly one line.
+     */
+    private static String refusal(String choice, String userCore, Path cache) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "source jobs/common.sh; choose_blas_core \"$1\" || exit $?; echo chosen",
+                "test", System.getProperty("java.class.path")).redirectErrorStream(true);
+        if (userCore == null) {
+            pb.environment().remove("OPENBLAS_CORETYPE");
+        } else {
+            pb.environment().put("OPENBLAS_CORETYPE", userCore);
+        }
+        pb.environment().put("LSTM_SPARK_OPENBLAS", choice);
+        pb.environment().put("LSTM_SPARK_OPENBLAS_CACHE", cache.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(1, p.exitValue(), choice + ": " + out);
+        assertEquals(1, out.lines().count(), "one line: " + out);
+        return out;
     }
 
     /** A user's OPENBLAS_CORETYPE still wins the kernels, but not over the check that the asked-for build loads. */
     @Test
     void anOpenBlasChoiceThatCannotLoadIsRefusedEvenWithTheUsersCore(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path notALibrary = Files.writeString(dir.resolve("libopenblas.so.0"), "not an ELF file\n");
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "source jobs/common.sh; choose_blas_core \"$1\" || exit $?; echo chosen",
-                "test", System.getProperty("java.class.path")).redirectErrorStream(true);
-        pb.environment().put("OPENBLAS_CORETYPE", "Haswell");
-        pb.environment().put("LSTM_SPARK_OPENBLAS", notALibrary.toString());
-        pb.environment().put("LSTM_SPARK_OPENBLAS_CACHE", dir.resolve("cache").toString());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes()).strip();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        assertEquals(1, p.exitValue(), out);
-        assertTrue(out.startsWith("error: LSTM_SPARK_OPENBLAS=" + notALibrary + ": JavaCPP did not load") && out.lines().count() == 1, out);
+        String out = refusal(notALibrary.toString(), "Haswell", dir.resolve("cache"));
+        assertTrue(out.startsWith("error: LSTM_SPARK_OPENBLAS=" + notALibrary + ": JavaCPP did not load"), out);
     }
 
     /**
