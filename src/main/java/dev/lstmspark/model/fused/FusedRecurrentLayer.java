@@ -410,17 +410,27 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
 
     /** Token indices of {@code [B, 1, T]} into {@link #tokens}, row {@code t B + b}; each must be an index of W's rows. */
     private void readTokens(INDArray x) {
+        readIndices(x, nIn, tokens, getClass().getSimpleName() + " " + layerId(), "input value", "token index");
+    }
+
+    /**
+     * Indices {@code [B, 1, T]} (stored as floating point: token indices in, class indices out) into
+     * {@code target}, row {@code t B + b} as in the sequence layout; each must be an integer in {@code [0, bound)},
+     * else the error names {@code owner}, the {@code value} and its example and step, and what it should be.
+     */
+    static void readIndices(INDArray indices, int bound, int[] target, String owner, String value, String kind) {
         double[] values;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            values = x.get(all(), point(0), all()).transpose().dup('c').reshape(-1).toDoubleVector();
+            values = indices.get(all(), point(0), all()).transpose().dup('c').reshape(-1).toDoubleVector();
         }
+        long batch = indices.size(0);
         for (int r = 0; r < values.length; r++) {
             double v = values[r];
-            if (!(v >= 0 && v < nIn) || v != Math.rint(v)) {
-                throw new IllegalArgumentException(getClass().getSimpleName() + " " + layerId() + ": input value " + v
-                        + " at example " + (r % batch) + ", step " + (r / batch) + " is not a token index in [0, " + nIn + ")");
+            if (!(v >= 0 && v < bound) || v != Math.rint(v)) {
+                throw new IllegalArgumentException(owner + ": " + value + " " + v + " at example " + (r % batch)
+                        + ", step " + (r / batch) + " is not a " + kind + " in [0, " + bound + ")");
             }
-            tokens[r] = (int) v;
+            target[r] = (int) v;
         }
     }
 
@@ -454,7 +464,7 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
     }
 
     /** Whether {@code [B, n, T]} has strides {@code [n, 1, B n]}: the row-major {@code [T B, n]} matrix. */
-    private static boolean hasSequenceLayout(INDArray a) {
+    static boolean hasSequenceLayout(INDArray a) {
         long[] stride = a.stride();
         long b = a.size(0);
         long n = a.size(1);

@@ -18,9 +18,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
 
-import static org.nd4j.linalg.indexing.NDArrayIndex.all;
-import static org.nd4j.linalg.indexing.NDArrayIndex.point;
-
 /**
  * The runtime side of {@link FusedSoftmaxOutput}. DL4J's {@code RnnOutputLayer} copies its 3-D input into a 2-D
  * matrix twice per training step (once for the score, once for the gradient), runs the forward GEMM and the softmax
@@ -182,8 +179,7 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
         if (labels.size(0) != b || labels.size(2) != t || maskArray != null && maskArray.length() != b * t) {
             return false;
         }
-        long[] stride = input.stride();
-        return (b == 1 || stride[0] == nIn) && stride[1] == 1 && (t == 1 || stride[2] == b * nIn);
+        return FusedRecurrentLayer.hasSequenceLayout(input);
     }
 
     private boolean passHolds() {
@@ -248,19 +244,15 @@ public class FusedSoftmaxOutputLayer extends RnnOutputLayer {
 
     /** Labels {@code [B, 1, T]} and the mask (DL4J's column vector, row {@code b + B t}) by row {@code t B + b}. */
     private void readLabels() {
-        double[] values;
-        double[] mask;
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            values = labels.get(all(), point(0), all()).transpose().dup('c').reshape(-1).toDoubleVector();
-            mask = maskArray == null ? null : Nd4j.toFlattened('f', maskArray).toDoubleVector();
+        FusedRecurrentLayer.readIndices(labels, nOut, labelIndex, getClass().getSimpleName() + " " + layerId(), "label",
+                "class index");
+        double[] mask = null;
+        if (maskArray != null) {
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                mask = Nd4j.toFlattened('f', maskArray).toDoubleVector();
+            }
         }
         for (int r = 0; r < rows; r++) {
-            double v = values[r];
-            if (!(v >= 0 && v < nOut) || v != Math.rint(v)) {
-                throw new IllegalArgumentException(getClass().getSimpleName() + " " + layerId() + ": label " + v
-                        + " at example " + (r % batch) + ", step " + (r / batch) + " is not a class index in [0, " + nOut + ")");
-            }
-            labelIndex[r] = (int) v;
             // the mask's row b + B t is this row t B + b: the same number
             rowWeight[r] = mask == null ? 1 : mask[r];
         }
