@@ -53,7 +53,7 @@ EXECUTOR_OFFHEAP="${LSTM_SPARK_EXECUTOR_OFFHEAP:-2G}"
 EXECUTOR_OVERHEAD="${LSTM_SPARK_EXECUTOR_OVERHEAD:-3g}"
 # JavaCPP refuses allocations once the whole process (heap + off-heap + native) passes this; 0 turns it off.
 EXECUTOR_MAXPHYSICAL="${LSTM_SPARK_EXECUTOR_MAXPHYSICAL:-6G}"
-jvm_opts="$ADD_OPENS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dorg.bytedeco.javacpp.maxbytes=$EXECUTOR_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$EXECUTOR_MAXPHYSICAL -Dorg.deeplearning4j.spark.time.TimeSource=org.deeplearning4j.spark.time.SystemClockTimeSource"
+jvm_opts="$ADD_OPENS $VECTOR_API_OPTS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dorg.bytedeco.javacpp.maxbytes=$EXECUTOR_OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$EXECUTOR_MAXPHYSICAL -Dorg.deeplearning4j.spark.time.TimeSource=org.deeplearning4j.spark.time.SystemClockTimeSource"
 
 # OpenBLAS kernels (see choose_blas_core in common.sh), probed on this host. Executors get the same
 # OPENBLAS_CORETYPE through spark.executorEnv unless LSTM_SPARK_EXECUTOR_OPENBLAS_CORETYPE says otherwise (set it to
@@ -106,7 +106,7 @@ else
   ensure_built
   use_empty_spark_home "${SPARK_HOME:-$PROJECT_DIR/target/spark-home}"
   # This JVM is the driver in client mode, so it takes the driver's OpenBLAS flags itself.
-  submit=(java -Xmx"$LSTM_SPARK_HEAP" $ADD_OPENS $ND4J_OPTS $BLAS_CORE_OPTS $OPENBLAS_LIBRARY_OPTS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties -cp "$(cat "$PROJECT_DIR/target/classpath.txt")" org.apache.spark.deploy.SparkSubmit)
+  submit=(java -Xmx"$LSTM_SPARK_HEAP" $ADD_OPENS $VECTOR_API_OPTS $ND4J_OPTS $BLAS_CORE_OPTS $OPENBLAS_LIBRARY_OPTS -Dorg.bytedeco.javacpp.platform.extension=$extension -Dlog4j2.configurationFile=file:$PROJECT_DIR/conf/log4j2.properties -cp "$(cat "$PROJECT_DIR/target/classpath.txt")" org.apache.spark.deploy.SparkSubmit)
   confs+=(--conf "spark.executor.extraClassPath=$(cat "$PROJECT_DIR/target/classpath.txt")")
 fi
 

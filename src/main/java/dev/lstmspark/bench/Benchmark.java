@@ -183,11 +183,12 @@ public final class Benchmark implements Callable<Integer> {
             machine.put("os", hw.os());
             machine.put("nd4j_backend", hw.nd4jBackend());
             machine.put("blas_core", hw.blasCore());
+            machine.put("step_kernels", hw.stepKernels());
             machine.put("max_heap_mb", hw.driverMaxHeapBytes() >> 20);
             machine.put("omp_num_threads", String.valueOf(System.getenv("OMP_NUM_THREADS")));
             machine.put("spark_master", sc.master());
-            System.out.printf(Locale.ROOT, "machine: %s, %d cores, %s, %s, ND4J %s, OpenBLAS core %s, Spark %s%n", hw.cpu(),
-                    hw.driverCores(), hw.jvm(), hw.os(), hw.nd4jBackend(), hw.blasCore(), sc.master());
+            System.out.printf(Locale.ROOT, "machine: %s, %d cores, %s, %s, ND4J %s, OpenBLAS core %s, time steps on %s, Spark %s%n",
+                    hw.cpu(), hw.driverCores(), hw.jvm(), hw.os(), hw.nd4jBackend(), hw.blasCore(), hw.stepKernels(), sc.master());
 
             TrainingData data = TrainingData.load(sc, corpusUri, config.corpus(), config);
             int workerCount = SparkTrainer.workers(sc, config);
@@ -445,6 +446,10 @@ public final class Benchmark implements Callable<Integer> {
             shape.put("n", s.n());
             shape.put("k", s.k());
             shape.put("gflops_one_thread", round(s.gflops()));
+            shape.put("sgemm_gflops", round(s.sgemmGflops()));
+            if (!Double.isNaN(s.vectorGflops())) {
+                shape.put("vector_api_gflops", round(s.vectorGflops()));
+            }
         }
         o.put("flops_per_token", Math.round(bound.flopsPerToken()));
         o.put("tokens_per_sec_one_core", round(bound.tokensPerSecond(1)));
@@ -452,7 +457,8 @@ public final class Benchmark implements Callable<Integer> {
         o.put("tokens_per_sec_bound", round(bound.tokensPerSecond(cores)));
         StringBuilder rates = new StringBuilder();
         bound.shapes().forEach(s -> rates.append(String.format(Locale.ROOT, " %.0f", s.gflops())));
-        System.out.printf(Locale.ROOT, "(0) GEMM bound: %.2f MFLOP per token, single-thread SGEMM at the layer's shapes%s GFLOP/s:"
+        System.out.printf(Locale.ROOT, "(0) GEMM bound: %.2f MFLOP per token, single-thread GEMM at the layer's shapes%s GFLOP/s"
+                        + " (the faster of ND4J's SGEMM and, per step, the Vector API kernel):"
                         + " %,.0f tokens/s on one core, %,.0f on %d%n", bound.flopsPerToken() / 1e6, rates,
                 bound.tokensPerSecond(1), bound.tokensPerSecond(cores), cores);
         return o;

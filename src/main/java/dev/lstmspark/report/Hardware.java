@@ -1,6 +1,7 @@
 package dev.lstmspark.report;
 
 import dev.lstmspark.executor.BlasCore;
+import dev.lstmspark.model.fused.VectorApi;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Objects;
@@ -18,9 +19,11 @@ import java.util.Objects;
  * @param os                 operating system name, version and architecture
  * @param nd4jBackend        the ND4J backend class, e.g. {@code CpuBackend} or {@code CudaBackend}
  * @param blasCore           the OpenBLAS kernels the driver runs, as {@link BlasCore#describe()} names them
+ * @param stepKernels        what computes a float fused layer's time steps in the driver JVM, as {@link
+ *                           VectorApi#describe()} names it (executors started by {@code jobs/} run the same)
  */
 public record Hardware(String cpu, int driverCores, long driverMaxHeapBytes, String jvm, String os, String nd4jBackend,
-                       String blasCore) {
+                       String blasCore, String stepKernels) {
 
     public Hardware {
         Objects.requireNonNull(cpu, "cpu");
@@ -28,6 +31,7 @@ public record Hardware(String cpu, int driverCores, long driverMaxHeapBytes, Str
         Objects.requireNonNull(os, "os");
         Objects.requireNonNull(nd4jBackend, "nd4jBackend");
         Objects.requireNonNull(blasCore, "blasCore");
+        Objects.requireNonNull(stepKernels, "stepKernels");
     }
 
     /** This JVM; loads the ND4J backend if training has not already done so. */
@@ -37,7 +41,7 @@ public record Hardware(String cpu, int driverCores, long driverMaxHeapBytes, Str
                 System.getProperty("java.vm.name", "unknown JVM") + " " + System.getProperty("java.runtime.version", ""),
                 System.getProperty("os.name", "unknown OS") + " " + System.getProperty("os.version", "")
                         + " (" + System.getProperty("os.arch", "") + ")",
-                nd4jBackendName(), BlasCore.describe());
+                nd4jBackendName(), BlasCore.describe(), VectorApi.describe());
     }
 
     /** The CPU model and its BLAS-relevant vector extensions, or the architecture where /proc/cpuinfo is missing. */

@@ -196,6 +196,7 @@ public final class RunReport {
         row(html, "OS", hardware.os());
         row(html, "ND4J backend", hardware.nd4jBackend());
         row(html, "OpenBLAS core", hardware.blasCore());
+        row(html, "fused layers' time steps", hardware.stepKernels());
         html.append("</tbody>\n</table>\n");
     }
 

@@ -12,7 +12,7 @@ import java.util.Map;
 final class ReportFixtures {
 
     static final Hardware HARDWARE = new Hardware("AMD EPYC (avx2 fma)", 2, 3L << 30, "OpenJDK 64-Bit Server VM 17.0.15", "Linux 6.1 (amd64)",
-            "CpuBackend", "Zen (OpenBLAS's own choice)");
+            "CpuBackend", "Zen (OpenBLAS's own choice)", "Java Vector API, 16 float lanes");
 
     private ReportFixtures() {
     }

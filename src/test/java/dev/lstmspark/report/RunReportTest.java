@@ -140,6 +140,7 @@ class RunReportTest {
         assertEquals("OpenJDK 64-Bit Server VM 17.0.15", text(doc, "//table[@class='hardware']//tr[th='JVM']/td"));
         assertEquals("2 (most in one epoch)", text(doc, "//table[@class='hardware']//tr[th='executors seen']/td"));
         assertEquals("2", text(doc, "//table[@class='hardware']//tr[th='training workers']/td"));
+        assertEquals("Java Vector API, 16 float lanes", text(doc, "//table[@class='hardware']//tr[th=\"fused layers' time steps\"]/td"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.lstmspark.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lstmspark.TestSupport;
+import dev.lstmspark.model.fused.VectorApi;
 import dev.lstmspark.run.SparkContexts;
 import dev.lstmspark.config.TrainConfig;
 import org.apache.spark.SparkConf;
@@ -76,6 +77,7 @@ class ClusterTrainingIT {
         String jvmOptions = String.join(" ",
                 "-Dorg.bytedeco.javacpp.platform.extension=" + System.getProperty("nd4j.platform.extension", ""),
                 "-Dorg.bytedeco.javacpp.maxbytes=1G",
+                VectorApi.FLAG,
                 TestSupport.addOpens());
         return SparkContexts.conf("lstm-spark-it", LOCAL_CLUSTER)
                 .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))

@@ -41,6 +41,12 @@ public class FusedGruLayer extends FusedRecurrentLayer<FusedGru> {
         return STATE_KEY_HIDDEN;
     }
 
+    /** The reset and update gates multiply {@code h_{t-1}}, the candidate {@code r * h_{t-1}}: two products. */
+    @Override
+    protected int[] recurrentBlocks() {
+        return new int[] {0, 2 * hidden, width};
+    }
+
     @Override
     protected void bindCellBuffers() {
         resetHiddenNative = scratchNative("resetHiddenNative", upstream.length);
@@ -65,32 +71,23 @@ public class FusedGruLayer extends FusedRecurrentLayer<FusedGru> {
     @Override
     protected void forwardStep(int t) {
         int h = hidden;
-        boolean product = hasRecurrentInput(t);
         int previous = t * batch * h;
         int current = previous + batch * h;
-        if (product) {
-            recurrentProduct(t, hiddenNative, previous, 0, 2 * h);
-        }
-        loadPreActivations(t, 0, 2 * h, product);
-        addInputTerms(t, 0, 2 * h);
+        preActivations(t, 0, 2 * h, hiddenStates, previous, hiddenNative, previous);
         for (int b = 0; b < batch; b++) {
             int g = (t * batch + b) * width;
             int s = b * h;
-            GateActivations.sigmoid(gates, g, g + 2 * h);
+            sigmoid(gates, g, g + 2 * h);
             for (int u = 0; u < h; u++) {
                 resetHidden[s + u] = gates[g + u] * hiddenStates[previous + s + u];
             }
         }
         resetHiddenNative.write(resetHidden, 0, previous, batch * h);
-        if (product) {
-            recurrentProduct(t, resetHiddenNative, previous, 2 * h, h);
-        }
-        loadPreActivations(t, 2 * h, 3 * h, product);
-        addInputTerms(t, 2 * h, 3 * h);
+        preActivations(t, 2 * h, 3 * h, resetHidden, 0, resetHiddenNative, previous);
         for (int b = 0; b < batch; b++) {
             int g = (t * batch + b) * width;
             int s = b * h;
-            GateActivations.tanh(gates, g + 2 * h, g + 3 * h);
+            tanh(gates, g + 2 * h, g + 3 * h);
             for (int u = 0; u < h; u++) {
                 double c = gates[g + 2 * h + u];
                 hiddenStates[current + s + u] = c + gates[g + h + u] * (hiddenStates[previous + s + u] - c);
@@ -124,8 +121,7 @@ public class FusedGruLayer extends FusedRecurrentLayer<FusedGru> {
         }
         if (hasRecurrentInput(t)) {
             publishGateGradients(t, 2 * h, 3 * h);
-            recurrentGradientProduct(t, 2 * h, h, resetHiddenGradientNative);
-            resetHiddenGradientNative.read(0, resetHiddenGradient, 0, batch * h);
+            recurrentGradient(t, 2 * h, h, resetHiddenGradientNative, resetHiddenGradient);
         } else {
             // h_{t-1} = 0: the reset gate multiplied zeros and nothing flows further back
             Arrays.fill(resetHiddenGradient, 0);
@@ -144,8 +140,7 @@ public class FusedGruLayer extends FusedRecurrentLayer<FusedGru> {
         }
         publishGateGradients(t, 0, width);
         if (t > end) {
-            recurrentGradientProduct(t, 0, 2 * h, recurrentGradientNative);
-            recurrentGradientNative.read(0, recurrentGradient, 0, batch * h);
+            recurrentGradient(t, 0, 2 * h, recurrentGradientNative, recurrentGradient);
         }
     }
 

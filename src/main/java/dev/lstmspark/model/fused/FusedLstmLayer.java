@@ -36,6 +36,12 @@ public class FusedLstmLayer extends FusedRecurrentLayer<FusedLstm> {
         return STATE_KEY_PREV_ACTIVATION;
     }
 
+    /** One product per step covers all four gates. */
+    @Override
+    protected int[] recurrentBlocks() {
+        return new int[] {0, width};
+    }
+
     @Override
     protected void bindCellBuffers() {
         cells = scratchDoubles("cells", hiddenStates.length);
@@ -61,25 +67,20 @@ public class FusedLstmLayer extends FusedRecurrentLayer<FusedLstm> {
     @Override
     protected void forwardStep(int t) {
         int h = hidden;
-        boolean product = hasRecurrentInput(t);
-        if (product) {
-            recurrentProduct(t, hiddenNative, (long) t * batch * h, 0, width);
-        }
-        loadPreActivations(t, 0, width, product);
-        addInputTerms(t, 0, width);
         int previous = t * batch * h;
+        preActivations(t, 0, width, hiddenStates, previous, hiddenNative, previous);
         int current = previous + batch * h;
         for (int b = 0; b < batch; b++) {
             int g = (t * batch + b) * width;
             int s = b * h;
-            GateActivations.tanh(gates, g, g + h);
-            GateActivations.sigmoid(gates, g + h, g + width);
+            tanh(gates, g, g + h);
+            sigmoid(gates, g + h, g + width);
             for (int u = 0; u < h; u++) {
                 double c = gates[g + h + u] * cells[previous + s + u] + gates[g + 3 * h + u] * gates[g + u];
                 cells[current + s + u] = c;
                 cellTanh[previous + s + u] = c;
             }
-            GateActivations.tanh(cellTanh, previous + s, previous + s + h);
+            tanh(cellTanh, previous + s, previous + s + h);
             for (int u = 0; u < h; u++) {
                 hiddenStates[current + s + u] = gates[g + 2 * h + u] * cellTanh[previous + s + u];
             }
@@ -117,8 +118,7 @@ public class FusedLstmLayer extends FusedRecurrentLayer<FusedLstm> {
         }
         publishGateGradients(t, 0, width);
         if (t > end) {
-            recurrentGradientProduct(t, 0, width, recurrentGradientNative);
-            recurrentGradientNative.read(0, recurrentGradient, 0, batch * h);
+            recurrentGradient(t, 0, width, recurrentGradientNative, recurrentGradient);
         }
     }
 

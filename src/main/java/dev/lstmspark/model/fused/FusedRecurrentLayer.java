@@ -33,7 +33,10 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
  *
  * <p>Computation. Per step, a GEMM of the previous hidden state with {@code RW} into a native buffer, copied in
  * one block to the heap, then the gate pass in plain Java on {@code double[]} arrays (both precisions share this
- * code; a float network rounds at the native boundary, where OpenBLAS reads its operands). The training forward
+ * code; a float network rounds at the native boundary, where OpenBLAS reads its operands). A float network on a JVM
+ * with the Vector API ({@link VectorApi}) computes the step's products in Java instead, on copies of {@code RW}
+ * packed once per pass ({@link VectorGemm}: OpenBLAS repacks the whole of {@code RW} on every call), and its gates'
+ * sigmoid and tanh in float vectors ({@link VectorActivations}); the same arrays, the same gate passes. The training forward
  * pass keeps every step's gate activations for backpropagation (recomputing them would cost a third of a training
  * step); the backward pass is one gate pass and one GEMM per step, and the weight gradients are GEMMs over the
  * whole sequence. Buffers are allocated once per thread and shape, outside DL4J's workspaces, and reused by every
@@ -77,6 +80,23 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
     /** {@code RW} of the pass under way. */
     protected NativeBuffer recurrentWeights;
 
+    /**
+     * Whether the time steps run on the Vector API kernels (float networks on a JVM with the module): the recurrent
+     * products through {@link VectorGemm} on packed copies of {@code RW} instead of OpenBLAS, the gates' sigmoid and
+     * tanh through {@link VectorActivations} in float. Everything else is the same code either way.
+     */
+    private boolean vectorKernels;
+    /** Vector kernels: {@code RW} as floats, Fortran order as the parameter. */
+    private float[] weightStaging;
+    /** Vector kernels: per block of {@link #recurrentBlocks()}, {@code RW[:, block]} and its transpose, packed. */
+    private float[][] forwardPacked;
+    private float[][] backwardPacked;
+    /** Vector kernels: the step's multiplier as floats, and the product, {@link VectorGemm#paddedColumns} wide. */
+    private float[] stepLeft;
+    private float[] stepProduct;
+    /** Vector kernels: the floats one {@link #sigmoid} or {@link #tanh} call works on. */
+    private float[] activationScratch;
+
     /** Where every buffer of the pass under way comes from; see {@link ScratchMemory} for who may use it when. */
     private ScratchMemory scratch;
     private double[] weightScratch;
@@ -110,6 +130,27 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
         this.nIn = Math.toIntExact(layer.getNIn());
         this.hidden = Math.toIntExact(layer.getNOut());
         this.width = Math.multiplyExact(gateBlocks, hidden);
+        this.vectorKernels = dataType == DataType.FLOAT && VectorApi.enabled();
+        if (dataType == DataType.FLOAT && !vectorKernels) {
+            VectorApi.noteFallback();
+        }
+    }
+
+    /**
+     * Switches this layer's time steps between the Vector API kernels and the OpenBLAS path (tests compare the
+     * two); the next forward pass starts afresh.
+     */
+    void vectorKernels(boolean on) {
+        if (on && !(dataType == DataType.FLOAT && VectorApi.enabled())) {
+            throw new IllegalStateException("the vector kernels need a float network on a JVM started with " + VectorApi.FLAG);
+        }
+        vectorKernels = on;
+        batch = -1;
+        kept = false;
+    }
+
+    boolean vectorKernels() {
+        return vectorKernels;
     }
 
     /**
@@ -126,6 +167,12 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
 
     /** Key of the hidden state in the state maps. */
     protected abstract String hiddenStateKey();
+
+    /**
+     * The column boundaries of the blocks of {@code RW} that a step multiplies separately, from 0 to {@link #width}:
+     * each {@link #preActivations} and {@link #recurrentGradient} call covers one block.
+     */
+    protected abstract int[] recurrentBlocks();
 
     /**
      * Binds the subclass's own buffers for {@link #batch} and {@link #steps}, from {@link #scratchDoubles} and
@@ -224,6 +271,9 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
             return zeroGradient(workspaceMgr);
         }
         int end = backLength > 0 ? Math.max(0, steps - backLength) : 0;
+        if (vectorKernels) {
+            packRecurrentWeights(true);
+        }
         Arrays.fill(recurrentGradient, 0);
         startBackward();
         for (int t = steps - 1; t >= end; t--) {
@@ -328,6 +378,9 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
 
         NativeBuffer w = NativeBuffer.of(getParam(FusedParamInitializer.WEIGHT_KEY), 'f');
         recurrentWeights = NativeBuffer.of(getParam(FusedParamInitializer.RECURRENT_WEIGHT_KEY), 'f');
+        if (vectorKernels) {
+            packRecurrentWeights(false);
+        }
         NativeBuffer.of(getParam(FusedParamInitializer.BIAS_KEY), 'f').read(0, bias, 0, width);
         if (indexInput) {
             readTokens(x);
@@ -394,6 +447,20 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
         gateGradientsNative = scratchNative("gateGradientsNative", gates.length);
         hiddenNative = scratchNative("hiddenNative", hiddenStates.length);
         recurrentGradientNative = scratchNative("recurrentGradientNative", (long) batch * hidden);
+        if (vectorKernels) {
+            int[] blocks = recurrentBlocks();
+            forwardPacked = new float[blocks.length - 1][];
+            backwardPacked = new float[blocks.length - 1][];
+            for (int i = 0; i + 1 < blocks.length; i++) {
+                int cols = blocks[i + 1] - blocks[i];
+                forwardPacked[i] = scratch.floats("forwardPacked" + i, VectorGemm.packedLength(hidden, cols));
+                backwardPacked[i] = scratch.floats("backwardPacked" + i, VectorGemm.packedLength(cols, hidden));
+            }
+            weightStaging = scratch.floats("weightStaging", hidden * width);
+            stepLeft = scratch.floats("stepLeft", batch * Math.max(hidden, width));
+            stepProduct = scratch.floats("stepProduct", batch * VectorGemm.paddedColumns(Math.max(hidden, width)));
+            activationScratch = scratch.floats("activationScratch", width);
+        }
         kept = false;
         bindCellBuffers();
     }
@@ -526,16 +593,68 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
     }
 
     /**
+     * Step {@code t}'s pre-activations of the gates {@code [from, to)}, one block of {@link #recurrentBlocks()}, into
+     * {@link #gates}: the input term ({@code x_t W + b}) plus, when the step has a recurrent input,
+     * {@code left RW[:, from .. to)}, where {@code left} is the step's {@code [B, hidden]} multiplier, on the heap
+     * at {@code left[leftOffset ..]} and natively at {@code leftNative[leftNativeOffset ..]} (each path reads one).
+     */
+    protected final void preActivations(int t, int from, int to, double[] left, int leftOffset, NativeBuffer leftNative,
+                                        long leftNativeOffset) {
+        boolean product = hasRecurrentInput(t);
+        if (!vectorKernels) {
+            if (product) {
+                recurrentProduct(t, leftNative, leftNativeOffset, from, to - from);
+            }
+            loadPreActivations(t, from, to, product);
+            addInputTerms(t, from, to);
+            return;
+        }
+        int ld = VectorGemm.paddedColumns(to - from);
+        if (product) {
+            int n = batch * hidden;
+            for (int i = 0; i < n; i++) {
+                stepLeft[i] = (float) left[leftOffset + i];
+            }
+            VectorGemm.multiply(stepLeft, 0, hidden, batch, hidden, forwardPacked[blockIndex(from)], to - from,
+                    stepProduct, 0, ld);
+        }
+        if (!indexInput) {
+            loadPreActivations(t, from, to, true); // x W of the step, from the sequence's GEMM
+        }
+        double[] terms = inputTerms();
+        for (int b = 0; b < batch; b++) {
+            int g = (t * batch + b) * width;
+            int in = inputTermOffset(t, b);
+            int p = b * ld - from;
+            if (indexInput && product) {
+                for (int j = from; j < to; j++) {
+                    gates[g + j] = terms[in + j] + stepProduct[p + j];
+                }
+            } else if (indexInput) {
+                System.arraycopy(terms, in + from, gates, g + from, to - from);
+            } else if (product) {
+                for (int j = from; j < to; j++) {
+                    gates[g + j] += terms[in + j] + stepProduct[p + j];
+                }
+            } else {
+                for (int j = from; j < to; j++) {
+                    gates[g + j] += terms[in + j];
+                }
+            }
+        }
+    }
+
+    /**
      * {@code preActivations[t][:, from .. from + cols) (+)= left[B, hidden] RW[:, from .. from + cols)}: adds to
      * {@code x W} for dense input, overwrites for index input (its input term is added in Java).
      */
-    protected final void recurrentProduct(int t, NativeBuffer left, long leftOffset, int from, int cols) {
+    private void recurrentProduct(int t, NativeBuffer left, long leftOffset, int from, int cols) {
         RowMajorGemm.gemm(false, true, batch, cols, hidden, left, leftOffset, hidden, recurrentWeights, (long) from * hidden,
                 hidden, indexInput ? 0.0 : 1.0, preActivations, (long) t * batch * width + from, width);
     }
 
     /** Copies step {@code t}'s pre-activations {@code [from, to)} into {@link #gates}, or zeros if nothing wrote them. */
-    protected final void loadPreActivations(int t, int from, int to, boolean recurrentProductDone) {
+    private void loadPreActivations(int t, int from, int to, boolean recurrentProductDone) {
         int offset = t * batch * width;
         if (!recurrentProductDone && indexInput) {
             for (int b = 0; b < batch; b++) {
@@ -552,13 +671,61 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
      * Adds the input term of every example to step {@code t}'s pre-activations {@code [from, to)}, so that the gate
      * pass finds complete pre-activations in {@link #gates}.
      */
-    protected final void addInputTerms(int t, int from, int to) {
+    private void addInputTerms(int t, int from, int to) {
         double[] terms = inputTerms();
         for (int b = 0; b < batch; b++) {
             int g = (t * batch + b) * width;
             int in = inputTermOffset(t, b);
             for (int j = from; j < to; j++) {
                 gates[g + j] += terms[in + j];
+            }
+        }
+    }
+
+    /** {@code a[i] = sigmoid(a[i])} for {@code i} in {@code [from, to)}: the gate passes' sigmoid. */
+    protected final void sigmoid(double[] a, int from, int to) {
+        if (vectorKernels) {
+            VectorActivations.sigmoid(a, from, to, activationScratch);
+        } else {
+            GateActivations.sigmoid(a, from, to);
+        }
+    }
+
+    /** {@code a[i] = tanh(a[i])} for {@code i} in {@code [from, to)}: the gate passes' tanh. */
+    protected final void tanh(double[] a, int from, int to) {
+        if (vectorKernels) {
+            VectorActivations.tanh(a, from, to, activationScratch);
+        } else {
+            GateActivations.tanh(a, from, to);
+        }
+    }
+
+    /** Which block of {@link #recurrentBlocks()} starts at column {@code from}. */
+    private int blockIndex(int from) {
+        int[] blocks = recurrentBlocks();
+        for (int i = 0; i + 1 < blocks.length; i++) {
+            if (blocks[i] == from) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no block of RW starts at column " + from);
+    }
+
+    /**
+     * Packs every block of {@code RW} for {@link VectorGemm}: for the forward products {@code RW[:, block]}
+     * ({@code [hidden, cols]}), for backpropagation its transpose ({@code [cols, hidden]}).
+     */
+    private void packRecurrentWeights(boolean transposed) {
+        recurrentWeights.read(0, weightStaging, 0, hidden * width);
+        int[] blocks = recurrentBlocks();
+        for (int i = 0; i + 1 < blocks.length; i++) {
+            int from = blocks[i];
+            int cols = blocks[i + 1] - from;
+            // RW in Fortran order: element (k, j) at k + hidden j
+            if (transposed) {
+                VectorGemm.pack(weightStaging, from * hidden, hidden, 1, cols, hidden, backwardPacked[i]);
+            } else {
+                VectorGemm.pack(weightStaging, from * hidden, 1, hidden, hidden, cols, forwardPacked[i]);
             }
         }
     }
@@ -579,10 +746,31 @@ public abstract class FusedRecurrentLayer<C extends FusedRecurrent> extends Base
         }
     }
 
-    /** {@code target[B, hidden] = dZ[t][:, from .. from + cols) RW[:, from .. from + cols)^T}. */
-    protected final void recurrentGradientProduct(int t, int from, int cols, NativeBuffer target) {
-        RowMajorGemm.gemm(false, false, batch, hidden, cols, gateGradientsNative, (long) t * batch * width + from, width,
-                recurrentWeights, (long) from * hidden, hidden, 0.0, target, 0, hidden);
+    /**
+     * {@code target[B, hidden] = dZ[t][:, from .. from + cols) RW[:, from .. from + cols)^T}, one block of
+     * {@link #recurrentBlocks()}; the OpenBLAS path reads {@code dZ} natively ({@link #publishGateGradients} first)
+     * and computes into {@code nativeTarget}.
+     */
+    protected final void recurrentGradient(int t, int from, int cols, NativeBuffer nativeTarget, double[] target) {
+        if (!vectorKernels) {
+            RowMajorGemm.gemm(false, false, batch, hidden, cols, gateGradientsNative, (long) t * batch * width + from, width,
+                    recurrentWeights, (long) from * hidden, hidden, 0.0, nativeTarget, 0, hidden);
+            nativeTarget.read(0, target, 0, batch * hidden);
+            return;
+        }
+        for (int b = 0; b < batch; b++) {
+            int g = (t * batch + b) * width + from;
+            for (int j = 0; j < cols; j++) {
+                stepLeft[b * cols + j] = (float) gateGradients[g + j];
+            }
+        }
+        int ld = VectorGemm.paddedColumns(hidden);
+        VectorGemm.multiply(stepLeft, 0, cols, batch, cols, backwardPacked[blockIndex(from)], hidden, stepProduct, 0, ld);
+        for (int b = 0; b < batch; b++) {
+            for (int u = 0; u < hidden; u++) {
+                target[b * hidden + u] = stepProduct[b * ld + u];
+            }
+        }
     }
 
     /**

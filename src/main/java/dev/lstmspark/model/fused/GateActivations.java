@@ -5,9 +5,8 @@ package dev.lstmspark.model.fused;
  *
  * <p>Plain Java on {@code double}: one {@code Math.exp} (a JIT intrinsic) per value. Applied to whole gate blocks,
  * with the element-wise arithmetic in separate simple loops that the JIT vectorizes, the LSTM's forward pass
- * measured 19% faster than with one loop doing everything per unit. The JDK's Vector API (SVML's float
- * {@code exp} and {@code tanh}) made the whole LSTM training step only 11% faster still: not enough to require
- * {@code --add-modules jdk.incubator.vector} on every JVM that runs these layers.
+ * measured 19% faster than with one loop doing everything per unit. These are the reference, and what double
+ * networks and JVMs without the Vector API run; float networks with it run {@link VectorActivations}.
  */
 final class GateActivations {
 

@@ -126,6 +126,15 @@ final class NativeBuffer {
         }
     }
 
+    /** {@code len} elements of a float buffer from {@code from} into {@code dst[dstOff ..]}, as they are. */
+    void read(long from, float[] dst, int dstOff, int len) {
+        check(from, len);
+        if (!single) {
+            throw new IllegalStateException("a double buffer read into floats");
+        }
+        floats.position(base + from).get(dst, dstOff, len);
+    }
+
     /** {@code src[srcOff .. srcOff + len)} to elements from {@code to}, rounded to float for a float buffer. */
     void write(double[] src, int srcOff, long to, int len) {
         check(to, len);

@@ -1,10 +1,12 @@
 package dev.lstmspark.model.fused;
 
 import java.lang.ref.WeakReference;
+import java.lang.reflect.Array;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.IntFunction;
 
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -77,21 +79,24 @@ final class ScratchMemory {
     }
 
     double[] doubles(String name, int length) {
-        Object buffer = buffers.get(name);
-        if (buffer instanceof double[] array && array.length == length) {
-            return array;
-        }
-        double[] array = new double[length];
-        put(name, array, length);
-        return array;
+        return array(name, length, double[].class, double[]::new);
+    }
+
+    float[] floats(String name, int length) {
+        return array(name, length, float[].class, float[]::new);
     }
 
     int[] ints(String name, int length) {
+        return array(name, length, int[].class, int[]::new);
+    }
+
+    /** The heap array {@code name} of {@code type} and {@code length}, created (zeroed) unless it exists. */
+    private <A> A array(String name, int length, Class<A> type, IntFunction<A> create) {
         Object buffer = buffers.get(name);
-        if (buffer instanceof int[] array && array.length == length) {
-            return array;
+        if (type.isInstance(buffer) && Array.getLength(buffer) == length) {
+            return type.cast(buffer);
         }
-        int[] array = new int[length];
+        A array = create.apply(length);
         put(name, array, length);
         return array;
     }

@@ -593,6 +593,70 @@ abstract class FusedLayerContract {
         }
     }
 
+    /**
+     * Float networks run their time steps through {@link VectorGemm} and {@link VectorActivations} where the JVM has
+     * the Vector API (test JVMs do): the same output, score and gradients as the OpenBLAS path within float
+     * rounding, at a shape that takes every path of the kernel (rows past a multiple of four, a partial panel), from
+     * a zero and from a stored state, with full and truncated backpropagation, through a stack of two layers.
+     */
+    @Test
+    void vectorKernelsComputeWhatTheOpenBlasPathComputes() {
+        assertTrue(VectorApi.enabled(), "test JVMs run with " + VectorApi.FLAG);
+        int batch = 6;
+        int hidden = 20;
+        int steps = 7;
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(60).dataType(DataType.FLOAT)
+                .updater(new NoOp()).weightInit(new NormalDistribution(0, 0.5)).biasInit(0.1).list()
+                .layer(fusedBuilder().indexInput(true).nIn(VOCAB).nOut(hidden).build())
+                .layer(fusedBuilder().indexInput(false).nIn(hidden).nOut(hidden).build())
+                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nIn(hidden).nOut(CLASSES).activation(Activation.SOFTMAX).build());
+        MultiLayerNetwork net = new MultiLayerNetwork(list.build());
+        net.init();
+        net.initGradientsView();
+        Random random = new Random(61);
+        INDArray tokens = Nd4j.create(DataType.FLOAT, batch, 1, steps);
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, CLASSES, steps);
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < steps; t++) {
+                tokens.putScalar(new long[] {b, 0, t}, random.nextInt(VOCAB));
+                labels.putScalar(new long[] {b, random.nextInt(CLASSES), t}, 1.0);
+            }
+        }
+        Nd4j.getRandom().setSeed(62);
+        INDArray upstream = Nd4j.randn(DataType.FLOAT, batch, hidden, steps);
+        FusedRecurrentLayer<?> dense = (FusedRecurrentLayer<?>) net.getLayer(1);
+        LayerWorkspaceMgr noWorkspaces = LayerWorkspaceMgr.noWorkspaces();
+
+        Map<Boolean, List<INDArray>> results = new java.util.HashMap<>();
+        for (boolean vector : new boolean[] {false, true}) {
+            ((FusedRecurrentLayer<?>) net.getLayer(0)).vectorKernels(vector);
+            dense.vectorKernels(vector);
+            Pair<Double, INDArray> scored = scoreAndGradient(net, tokens, labels);
+            net.rnnClearPreviousState();
+            net.rnnTimeStep(tokens);
+            INDArray fromState = net.rnnTimeStep(tokens);
+            // the dense layer alone, from the state its last pass left, gradient through the last 4 steps only
+            INDArray hidden1 = net.getLayer(0).activate(tokens, false, noWorkspaces).dup();
+            dense.rnnClearPreviousState();
+            dense.rnnActivateUsingStoredState(hidden1, true, true, noWorkspaces);
+            INDArray activations = dense.rnnActivateUsingStoredState(hidden1, true, false, noWorkspaces).dup();
+            Pair<Gradient, INDArray> truncated = dense.tbpttBackpropGradient(upstream.dup(), 4, noWorkspaces);
+            results.put(vector, List.of(Nd4j.scalar(scored.getFirst()), scored.getSecond(), fromState, activations,
+                    truncated.getFirst().gradient().dup(), truncated.getSecond().dup()));
+        }
+        String[] what = {"score", "gradient", "output from a carried state", "activations from a stored state",
+                "truncated parameter gradient", "truncated input gradient"};
+        for (int i = 0; i < what.length; i++) {
+            INDArray expected = results.get(false).get(i);
+            INDArray actual = results.get(true).get(i);
+            double scale = expected.amaxNumber().doubleValue();
+            assertTrue(scale > 0, what[i] + " is all zeros");
+            double difference = expected.sub(actual).amaxNumber().doubleValue();
+            assertTrue(difference <= 1e-5 * scale, what[i] + ": largest difference " + difference + " of " + scale);
+        }
+    }
+
     @Test
     void refusesToRunOnAnotherBackend() {
         IllegalStateException e = assertThrows(IllegalStateException.class,

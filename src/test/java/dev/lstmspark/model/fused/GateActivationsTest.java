@@ -6,7 +6,10 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The gates' activations against {@code Math}: within about 1e-16 over the range gates see, saturated tails included. */
+/**
+ * The gates' activations against {@code Math}: the scalar ones within about 1e-16 over the range gates see, saturated
+ * tails included; the Vector API's ({@link VectorActivations}, float networks) within float rounding.
+ */
 class GateActivationsTest {
 
     /** Values across the range gates see, the saturated tails, and both signs of zero. */
@@ -39,5 +42,25 @@ class GateActivationsTest {
             assertEquals(Math.tanh(x[i]), tanh[i], 4e-16, "tanh(" + x[i] + ")");
         }
         assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(tanh[1]), "tanh keeps the sign of zero");
+    }
+
+    @Test
+    void vectorActivationsMatchMathWithinFloatRounding() {
+        double[] x = inputs();
+        double[] sigmoid = x.clone();
+        double[] tanh = x.clone();
+        float[] scratch = new float[x.length];
+        // a run that is no multiple of the vector length, so the scalar tail runs too
+        VectorActivations.sigmoid(sigmoid, 1, x.length, scratch);
+        VectorActivations.tanh(tanh, 1, x.length, scratch);
+        assertEquals(x[0], sigmoid[0], 0.0);
+        assertEquals(x[0], tanh[0], 0.0);
+        for (int i = 1; i < x.length; i++) {
+            double expectedSigmoid = 1 / (1 + Math.exp(-x[i]));
+            double expectedTanh = Math.tanh(x[i]);
+            assertEquals(expectedSigmoid, sigmoid[i], 3e-7 * Math.abs(expectedSigmoid) + 1e-30, "sigmoid(" + x[i] + ")");
+            assertEquals(expectedTanh, tanh[i], 3e-7 * Math.abs(expectedTanh) + 1e-30, "tanh(" + x[i] + ")");
+            assertEquals((float) sigmoid[i], sigmoid[i], 0.0, "a float value");
+        }
     }
 }
