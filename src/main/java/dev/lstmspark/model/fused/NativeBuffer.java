@@ -26,8 +26,14 @@ final class NativeBuffer {
     private final long length;
     /** Position of element 0 in the pointers, which this class moves for its own bulk copies only. */
     private final long base;
-    /** Staging for float buffers: JavaCPP copies float[] <-> native, the widening to double is a Java loop. */
-    private float[] staging = new float[0];
+    /**
+     * Elements a float buffer converts per JavaCPP copy (32 KB of floats). JavaCPP copies {@code float[]} <-> native
+     * and the widening to double is a Java loop, so conversions go through a staging array; one of this fixed size
+     * per thread, not one as long as the copy: a layer's outputs are a megabyte, and a fresh array that large per
+     * call (a G1 humongous object) was the largest source of garbage in a training run's allocation profile.
+     */
+    static final int STAGING_CHUNK = 8192;
+    private static final ThreadLocal<float[]> STAGING = ThreadLocal.withInitial(() -> new float[STAGING_CHUNK]);
 
     private NativeBuffer(INDArray owner, long length) {
         if (owner.dataType() != DataType.FLOAT && owner.dataType() != DataType.DOUBLE) {
@@ -116,10 +122,13 @@ final class NativeBuffer {
     void read(long from, double[] dst, int dstOff, int len) {
         check(from, len);
         if (single) {
-            float[] s = staging(len);
-            floats.position(base + from).get(s, 0, len);
-            for (int i = 0; i < len; i++) {
-                dst[dstOff + i] = s[i];
+            float[] s = STAGING.get();
+            for (int done = 0; done < len; done += STAGING_CHUNK) {
+                int n = Math.min(STAGING_CHUNK, len - done);
+                floats.position(base + from + done).get(s, 0, n);
+                for (int i = 0; i < n; i++) {
+                    dst[dstOff + done + i] = s[i];
+                }
             }
         } else {
             doubles.position(base + from).get(dst, dstOff, len);
@@ -139,11 +148,14 @@ final class NativeBuffer {
     void write(double[] src, int srcOff, long to, int len) {
         check(to, len);
         if (single) {
-            float[] s = staging(len);
-            for (int i = 0; i < len; i++) {
-                s[i] = (float) src[srcOff + i];
+            float[] s = STAGING.get();
+            for (int done = 0; done < len; done += STAGING_CHUNK) {
+                int n = Math.min(STAGING_CHUNK, len - done);
+                for (int i = 0; i < n; i++) {
+                    s[i] = (float) src[srcOff + done + i];
+                }
+                floats.position(base + to + done).put(s, 0, n);
             }
-            floats.position(base + to).put(s, 0, len);
         } else {
             doubles.position(base + to).put(src, srcOff, len);
         }
@@ -170,12 +182,5 @@ final class NativeBuffer {
         if (from < 0 || len < 0 || from + len > length) {
             throw new IndexOutOfBoundsException("elements [" + from + ", " + (from + len) + ") of a buffer of " + length);
         }
-    }
-
-    private float[] staging(int len) {
-        if (staging.length < len) {
-            staging = new float[len];
-        }
-        return staging;
     }
 }
