@@ -76,7 +76,9 @@ public final class Settings {
             "parallel workers for parameter averaging; 0 means Spark's default parallelism");
     public static final Setting<OptionalInt> AVERAGING_FREQUENCY = autoOrPositive("averaging-frequency",
             "minibatches each worker fits between parameter averages; auto = " + TrainConfig.AUTO_MINIBATCHES_PER_ROUND
-                    + " / workers, at least 1 and at most " + TrainConfig.AUTO_MAX_AVERAGING_FREQUENCY);
+                    + " / workers, at least 1 and at most " + TrainConfig.AUTO_MAX_AVERAGING_FREQUENCY + " ("
+                    + TrainConfig.AUTO_MAX_AVERAGING_FREQUENCY_SEQUENTIAL + " with sequential sampling, where a round"
+                    + " is also a state's run)");
     public static final Setting<OptionalInt> STATE_MINIBATCHES = autoOrPositive("state-minibatches",
             "with sequential sampling: consecutive minibatches one recurrent state runs through before it is reset;"
                     + " auto = a worker's whole averaging round, the most it can be (workers' states are not averaged);"

@@ -1,6 +1,7 @@
 package dev.lstmspark.run;
 
 import dev.lstmspark.config.ConfigException;
+import dev.lstmspark.config.ConfigLoader;
 import dev.lstmspark.config.Setting;
 import dev.lstmspark.config.Settings;
 import dev.lstmspark.config.TrainConfig;
@@ -29,6 +30,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.TreeSet;
 
 /**
@@ -137,12 +139,15 @@ public final class TrainingRun {
         BlockMomentum blockMomentum = null;
         int firstEpoch = 1;
         int workers = SparkTrainer.workers(sc, config);
+        TrainConfig training = config;
         if (resume) {
             Checkpoint checkpoint = run.restoreLatestCheckpoint().orElseThrow(() ->
                     new RunDirectoryException("out directory " + run.path() + " holds no checkpoint to resume from"));
             requireSameTraining(checkpoint, data, workers);
             network = checkpoint.model().network();
             blockMomentum = DriverState.blockMomentum(checkpoint.state());
+            training = keepingAveragingFrequency(DriverState.averagingFrequency(checkpoint.state(),
+                    checkpoint.model().config(), workers), workers);
             firstEpoch = checkpoint.epoch() + 1;
             lastSampledEpoch = checkpoint.epoch();
             lastCheckpointedEpoch = checkpoint.epoch();
@@ -150,7 +155,7 @@ public final class TrainingRun {
         } else {
             network = SparkTrainer.newNetwork(config, data.vocabulary().size());
         }
-        trainer = new SparkTrainer(sc, config, data, network, blockMomentum, collectStats);
+        trainer = new SparkTrainer(sc, training, data, network, blockMomentum, collectStats);
         trainer.setProgressListener(TerminalProgress.forConsole());
         run.writeConfig(config);
         run.writeVocabulary(data.vocabulary());
@@ -159,7 +164,7 @@ public final class TrainingRun {
         LOG.info("corpus {}: {} tokens ({} training, {} held out), vocabulary {}; {} workers, minibatches {} x {}, out {}",
                 config.corpus(), data.corpus().size(), data.trainTokens(), data.valTokens(), data.vocabulary().size(),
                 trainer.workers(), config.batchSize(), config.numSteps(), run.path());
-        ReportWriter report = new ReportWriter(config, run::writeFile, trainer.workers(), run::sampleLines,
+        ReportWriter report = new ReportWriter(training, run::writeFile, trainer.workers(), run::sampleLines,
                 Hardware.ofThisDriver(), collectStats ? RunLayout.TRAINING_STATS : null);
         report.describeCorpus(data.provenance());
         trainer.blockMomentum().ifPresent(bm -> LOG.info("block momentum {} (block-lr {}, {}) between averaging rounds",
@@ -272,6 +277,23 @@ public final class TrainingRun {
                     + (unordered ? " (a table: corpus without order-column may also return its rows in another order: give order-column)" : "")
                     + ", or start a new run");
         }
+    }
+
+    /**
+     * The configuration a resumed run trains with: its own, unless its {@code averaging-frequency auto} now gives
+     * another number than the {@code trained} one the run averaged at (a checkpoint of an earlier build); then that
+     * number, so the run goes on as it began. The run directory keeps {@code auto}, so later resumes still match.
+     */
+    private TrainConfig keepingAveragingFrequency(int trained, int workers) {
+        if (config.averagingFrequencyFor(workers) == trained) {
+            return config;
+        }
+        LOG.info("the run in {} averaged every {} minibatches a worker, as averaging-frequency auto did when it began"
+                + " (auto now gives {} on {} workers): it goes on at {}", run.path(), trained,
+                config.averagingFrequencyFor(workers), workers, trained);
+        Properties pinned = config.toProperties();
+        pinned.setProperty(Settings.AVERAGING_FREQUENCY.key(), Integer.toString(trained));
+        return ConfigLoader.fromProperties(pinned, "the run in " + run.path());
     }
 
     /** A resumed run must train exactly what the interrupted one did; only epochs and reporting may change. */

@@ -102,6 +102,11 @@ public final class SparkTrainer implements AutoCloseable {
         return workers;
     }
 
+    /** Minibatches each worker fits between averages: {@code averaging-frequency}, resolved for the workers. */
+    public int averagingFrequency() {
+        return config.averagingFrequencyFor(workers);
+    }
+
     /** The network as training left it after the latest epoch. */
     public MultiLayerNetwork network() {
         return sparkNet.getNetwork();

@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -219,6 +220,37 @@ class CliTest {
         assertTrue(other.err().contains("--resume on 1 workers, but the run in " + out + " trained on 2 (workers 0 takes Spark's"
                 + " default parallelism, which differs here), and averaging-frequency, block-momentum and block-lr auto depend on the workers: resume with --workers 2"),
                 other.err());
+    }
+
+    /**
+     * A checkpoint of a build whose {@code averaging-frequency auto} was at most 5 a worker holds no record of it:
+     * resumed, the run goes on averaging every 5 (auto now gives 10 on two workers with sequential sampling), and
+     * records it.
+     */
+    @Test
+    void resumeKeepsTheAveragingFrequencyTheRunBeganWith(@TempDir Path dir) throws IOException {
+        Path corpus = dev.lstmspark.TestSupport.pangramCorpus(dir, 120);
+        Path out = dir.resolve("run");
+        assertEquals(0, run("train", "--config", "conf/smoke.properties", "--averaging-frequency", "auto", "--sampling",
+                "sequential", "--corpus", corpus.toString(), "--epochs", "1", "--out", out.toString(), "--master",
+                "local[2]").exitCode());
+        Path first = checkpointStates(out).get(0);
+        assertTrue(Files.readString(first).contains("averaging-frequency=10"), Files.readString(first));
+        List<String> older = Files.readAllLines(first).stream().filter(l -> !l.startsWith("averaging-frequency=")).toList();
+        Files.write(first, older);
+
+        Result resumed = run("train", "--resume", "--out", out.toString(), "--epochs", "2");
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        List<Path> states = checkpointStates(out);
+        String latest = Files.readString(states.get(states.size() - 1));
+        assertTrue(latest.contains("averaging-frequency=5"), latest);
+        assertTrue(Files.readString(out.resolve("config.properties")).contains("averaging-frequency=auto"));
+    }
+
+    private static List<Path> checkpointStates(Path run) throws IOException {
+        try (var files = Files.walk(run.resolve("checkpoints"))) {
+            return files.filter(f -> f.getFileName().toString().equals("state.properties")).sorted().toList();
+        }
     }
 
     @Test

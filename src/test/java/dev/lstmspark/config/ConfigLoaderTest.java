@@ -136,6 +136,9 @@ class ConfigLoaderTest {
         TrainConfig auto = ConfigLoader.load(null, Map.of());
         assertEquals(List.of(5, 5, 5, 5, 4, 2, 1, 1),
                 java.util.stream.IntStream.of(1, 2, 3, 4, 5, 8, 16, 64).map(auto::averagingFrequencyFor).boxed().toList());
+        TrainConfig sequential = ConfigLoader.load(null, Map.of("sampling", "sequential"));
+        assertEquals(List.of(10, 10, 6, 5, 4, 2, 1, 1), java.util.stream.IntStream.of(1, 2, 3, 4, 5, 8, 16, 64)
+                .map(sequential::averagingFrequencyFor).boxed().toList(), "a round is also a state's run");
         assertEquals(3, ConfigLoader.load(null, Map.of("averaging-frequency", "3")).averagingFrequencyFor(8));
         for (String bad : List.of("0", "-2", "often", "2.5")) {
             ConfigException e = assertThrows(ConfigException.class,
