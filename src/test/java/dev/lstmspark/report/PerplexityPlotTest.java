@@ -88,7 +88,7 @@ class PerplexityPlotTest {
         assertEquals("books, sequential sampling, averaging every 1 minibatch",
                 PerplexityPlot.subtitle(ReportFixtures.with(Map.of("corpus", "hdfs://namenode/data/books/",
                         "sampling", "sequential", "averaging-frequency", "1", "block-momentum", "0")), 4));
-        assertEquals("timemachine.txt, sequential sampling (state warm-up 1), averaging every 5 minibatches, block"
+        assertEquals("timemachine.txt, sequential sampling (state warm-up 1), averaging every 10 minibatches, block"
                         + " momentum 0.5 (block-lr 1.5)",
                 PerplexityPlot.subtitle(ReportFixtures.with(Map.of("sampling", "sequential", "state-warmup", "1")), 2));
     }
