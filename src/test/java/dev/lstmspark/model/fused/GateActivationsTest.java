@@ -54,12 +54,9 @@ class GateActivationsTest {
     @Test
     void vectorActivationsMatchMathWithinFloatRounding() {
         double[] x = inputs();
-        double[] sigmoid = x.clone();
-        double[] tanh = x.clone();
-        float[] scratch = new float[x.length];
-        // a run that is no multiple of the vector length, so the scalar tail runs too
-        VectorActivations.sigmoid(sigmoid, 1, x.length, scratch);
-        VectorActivations.tanh(tanh, 1, x.length, scratch);
+        double[][] activations = vectorActivations();
+        double[] sigmoid = activations[0];
+        double[] tanh = activations[1];
         assertEquals(x[0], sigmoid[0], 0.0);
         assertEquals(x[0], tanh[0], 0.0);
         for (int i = 1; i < x.length; i++) {
@@ -100,20 +97,27 @@ class GateActivationsTest {
         assertEquals(compiled, out.lines().toList());
     }
 
-    /** The bits of the vector sigmoid and tanh of {@link #inputs()} (from index 1: a run that is no multiple of the lanes). */
-    static List<String> activationBits() {
+    /**
+     * The vector sigmoid and tanh of {@link #inputs()} from index 1 on (index 0 stays the input): a run that is no
+     * multiple of the vector length, so the scalar tail runs too.
+     */
+    static double[][] vectorActivations() {
         double[] x = inputs();
         double[] sigmoid = x.clone();
         double[] tanh = x.clone();
         float[] scratch = new float[x.length];
         VectorActivations.sigmoid(sigmoid, 1, x.length, scratch);
         VectorActivations.tanh(tanh, 1, x.length, scratch);
+        return new double[][] {sigmoid, tanh};
+    }
+
+    /** The bits of {@link #vectorActivations()} past index 0, the sigmoids then the tanhs, as hex lines. */
+    static List<String> activationBits() {
         List<String> bits = new ArrayList<>();
-        for (int i = 1; i < x.length; i++) {
-            bits.add(hex((float) sigmoid[i]));
-        }
-        for (int i = 1; i < x.length; i++) {
-            bits.add(hex((float) tanh[i]));
+        for (double[] values : vectorActivations()) {
+            for (int i = 1; i < values.length; i++) {
+                bits.add(hex((float) values[i]));
+            }
         }
         return bits;
     }
